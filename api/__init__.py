@@ -1,0 +1,1 @@
+"""Sổ Sức Khỏe API: the Flask application and its domain packages."""

@@ -1,0 +1,92 @@
+"""create_app: settings → extensions → blueprints → error handlers. Nothing happens at import."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import errors, idempotency, pwa
+from api.auth import guard
+from api.config import Settings
+from api.db import db
+
+API_BLUEPRINTS = (
+    "api.auth.routes:blp",
+    "api.people.routes:blp",
+    "api.people.routes:staff_blp",
+    "api.places.routes:blp",
+)
+
+
+def _import(spec: str):
+    module, _, name = spec.partition(":")
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def _swagger_ui_url(settings: Settings) -> str | None:
+    # Served from our own origin (npm swagger-ui-dist copied by the PWA build): no CDN needed.
+    return "/vendor/swagger-ui/" if (settings.pwa_dist / "vendor/swagger-ui").is_dir() else None
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    settings.check()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), static_folder=None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        API_TITLE="Sổ Sức Khỏe API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL=_swagger_ui_url(settings),
+        API_SPEC_OPTIONS={"info": {"description": (
+            "The citizen health book. Errors are application/problem+json (RFC 9457); titles follow "
+            "Accept-Language (vi, en). Writes with a session need X-CSRF-Token; writes a phone may "
+            "resend take an Idempotency-Key.")}},
+    )
+    if hops := int(settings.extra.get("proxy_hops", 0)):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.extensions["ssk_settings"] = settings
+    db.init_app(app, settings.sqlalchemy_url)
+    _init_adapters(app, settings)
+
+    errors.register_error_handlers(app)
+    guard.init_app(app)
+    idempotency.init_app(app)
+    api = errors.Api(app)
+    for spec in API_BLUEPRINTS:
+        api.register_blueprint(_import(spec))
+    _protect_docs(app)
+    pwa.init_app(app)
+
+    from api.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_adapters(app: Flask, settings: Settings) -> None:
+    """Outside systems, one adapter each, created here (never at import, fork-safe)."""
+    from notifications.channels.sms import ConsoleSms, HttpSmsGateway
+    from signing.keys import KeyStore
+
+    app.extensions["ssk_keys"] = KeyStore(settings.instance_path / "keys")
+    if settings.sms_provider == "http":
+        app.extensions["ssk_sms"] = HttpSmsGateway(settings.sms_gateway_url)
+    else:
+        app.extensions["ssk_sms"] = ConsoleSms(Path(settings.instance_path) / "outbox-sms.log")
+
+
+def _protect_docs(app: Flask) -> None:
+    """The OpenAPI document and docs page are public: mark flask-smorest's own views so."""
+    app.extensions["ssk_public_endpoints"] = frozenset(
+        e for e in app.view_functions if e.startswith("api-docs."))

@@ -1,0 +1,1 @@
+"""Sign-in: phone one-time codes, passkeys, server sessions, roles and scopes."""

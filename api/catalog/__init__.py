@@ -1,0 +1,1 @@
+"""Organisation units (a tree of any depth) and, later, vaccine products and dose rules."""

@@ -1,0 +1,1 @@
+"""People: profiles, dependants and guardianship, hand-over, the personal QR, CCCD parsing."""
