@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     settings.check()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    settings = _embedded_secret(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -72,6 +73,21 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _embedded_secret(settings: Settings) -> Settings:
+    """Embedded mode: a random secret made on first run and kept under instance/ (0600)."""
+    from dataclasses import replace
+
+    from api.config import EMBEDDED_SECRET, random_secret
+
+    if settings.environment != "embedded" or settings.secret_key != EMBEDDED_SECRET:
+        return settings
+    path = settings.instance_path / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(random_secret())
+    return replace(settings, secret_key=path.read_text().strip())
 
 
 def _init_adapters(app: Flask, settings: Settings) -> None:

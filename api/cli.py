@@ -37,11 +37,12 @@ def register_cli(app: Flask) -> None:
 
     @db_cli.command("revision")
     @click.option("-m", "--message", required=True)
-    def revision(message):
-        """Autogenerate a migration from the models."""
+    @click.option("--rev-id", default=None, help="e.g. 0002 (keeps the files in order)")
+    def revision(message, rev_id):
+        """Autogenerate a migration from the models (run against a database at head)."""
         from alembic import command
 
-        command.revision(alembic_config(), message=message, autogenerate=True)
+        command.revision(alembic_config(), message=message, autogenerate=True, rev_id=rev_id)
 
     @db_cli.command("check")
     def check():

@@ -6,7 +6,11 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import api.db
+from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() bare)
+from sqlalchemy.dialects import postgresql  # noqa: F401
+
+import api.db  # noqa: F401
+import notifications.models  # noqa: F401
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -203,7 +203,7 @@ def guardians_of(session: so.Session, principal: Principal, person_id: str) -> l
         .outerjoin(Account, Account.id == Guardianship.guardian_account_id)
         .outerjoin(Person, Person.id == Account.person_id)
         .where(Guardianship.person_id == person_id, Guardianship.status != "ended")
-        .order_by(Guardianship.created_at)).tuples())
+        .order_by(Guardianship.created_at)))
 
 
 def invite_guardian(session: so.Session, principal: Principal, person_id: str, *, phone: str,
@@ -235,7 +235,7 @@ def invitations_for(session: so.Session, principal: Principal) -> list[tuple[Gua
         .join(Person, Person.id == Guardianship.person_id)
         .outerjoin(inviter_account, inviter_account.id == Guardianship.invited_by)
         .outerjoin(inviter, inviter.id == inviter_account.person_id)
-        .where(Guardianship.invited_phone == principal.phone, Guardianship.status == "pending")).tuples())
+        .where(Guardianship.invited_phone == principal.phone, Guardianship.status == "pending")))
 
 
 def answer_invitation(session: so.Session, principal: Principal, invitation_id: str, *, accept: bool,
