@@ -92,10 +92,12 @@ def _embedded_secret(settings: Settings) -> Settings:
 
 def _init_adapters(app: Flask, settings: Settings) -> None:
     """Outside systems, one adapter each, created here (never at import, fork-safe)."""
+    from api.docstore import make_store
     from notifications.channels.sms import ConsoleSms, HttpSmsGateway
     from signing.keys import KeyStore
 
     app.extensions["ssk_keys"] = KeyStore(settings.instance_path / "keys")
+    app.extensions["ssk_docstore"] = make_store(settings.mongo_url, app.extensions["ssk_db"]["sessions"])
     if settings.sms_provider == "http":
         app.extensions["ssk_sms"] = HttpSmsGateway(settings.sms_gateway_url)
     else:

@@ -4,3 +4,4 @@ from api.auth.models import (Account, IdempotencyRecord, OtpChallenge, Passkey, 
                              RoleAssignment, UserSession, WebauthnChallenge)
 from api.catalog.models import OrgUnit  # noqa: F401
 from api.people.models import Guardianship, Person, PersonalQr, ProfileClaim  # noqa: F401
+from api.docstore import Document  # noqa: F401  (the SQL adapter of the document store)

@@ -46,3 +46,7 @@ def person_fields(args: dict) -> dict:
         out.update(province_code=addr.get("province_code"), ward_code=addr.get("ward_code"),
                    address_line=addr.get("line", ""))
     return out
+
+
+def docstore():
+    return current_app.extensions["ssk_docstore"]
