@@ -1,0 +1,199 @@
+// The app shell: hash routing (#/…: data in the fragment never reaches a server log), the
+// layout, the live regions screen readers hear, and focus on each new screen's heading.
+import {html, render, nothing} from 'lit-html';
+import {t, initLang, setLang, lang, onLangChange} from './i18n/index.js';
+import {setOfflineMessage} from './api.js';
+import {state, refresh, isStaff} from './state.js';
+import {registerServiceWorker, killServiceWorkerIfAsked} from './sw-register.js';
+import signin from './screens/signin.js';
+import home from './screens/home.js';
+import profile from './screens/profile.js';
+import passkeyOffer from './screens/passkey-offer.js';
+import dependants from './screens/dependants.js';
+import dependantNew from './screens/dependant-new.js';
+import person from './screens/person.js';
+import invitations from './screens/invitations.js';
+import claim from './screens/claim.js';
+import security from './screens/security.js';
+import staff from './screens/staff.js';
+import notFound from './screens/not-found.js';
+
+const routes = [
+  ['/signin', signin],
+  ['/', home],
+  ['/profile', profile],
+  ['/passkey', passkeyOffer],
+  ['/dependants', dependants],
+  ['/dependants/new', dependantNew],
+  ['/people/:id', person],
+  ['/invitations', invitations],
+  ['/claim', claim],
+  ['/security', security],
+  ['/staff', staff],
+];
+
+// Screens a signed-in account without its own profile may open.
+const WITHOUT_PROFILE = new Set([signin, profile, claim, security, staff, invitations, passkeyOffer]);
+
+const root = document.getElementById('app');
+let current = null;  // {screen, ctx}
+const live = {status: '', alert: ''};
+
+function match(path) {
+  for (const [pattern, screen] of routes) {
+    const names = [];
+    const re = new RegExp('^' + pattern.replace(/:(\w+)/g, (_, n) => { names.push(n); return '([^/]+)'; }) + '$');
+    const m = re.exec(path);
+    if (m) return {screen, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]))};
+  }
+  return {screen: notFound, params: {}};
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query = ''] = raw.split('?');
+  return {path: path || '/', query: new URLSearchParams(query)};
+}
+
+let carried = null;  // a message for the screen we are going to (e.g. "Profile saved.")
+
+/** Open another screen; `message` is announced there (said after the new heading). */
+export function go(hash, message = null) {
+  carried = message;
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+/** Say something to everyone: visible under the header and read by screen readers. */
+export function announce(text, {error = false} = {}) {
+  live.status = error ? '' : text;
+  live.alert = error ? text : '';
+  draw();
+}
+
+function clearAnnouncements() {
+  live.status = '';
+  live.alert = '';
+}
+
+function guard(screen) {
+  if (screen === signin) return state.me ? (state.me.person ? '#/' : '#/profile') : null;
+  if (!state.me) {
+    if (state.offline && screen === home && state.people.length) return null;
+    return '#/signin';
+  }
+  if (!state.me.person && !WITHOUT_PROFILE.has(screen)) return isStaff() ? '#/staff' : '#/profile';
+  return null;
+}
+
+function route() {
+  const {path, query} = parseHash();
+  const {screen, params} = match(path);
+  const redirect = state.loaded ? guard(screen) : null;
+  if (redirect) {
+    location.replace(redirect);
+    return;
+  }
+  if (current) {
+    current.ctx.active = false;
+    current.ctx.leaving.forEach((fn) => fn());  // e.g. turn a camera off
+  }
+  clearAnnouncements();
+  if (carried) {
+    live.status = carried;
+    carried = null;
+  }
+  const ctx = {
+    params, query, s: {}, active: true, leaving: [],
+    update: () => { if (ctx.active) draw(); },
+    onLeave: (fn) => ctx.leaving.push(fn),
+    go, announce,
+  };
+  current = {screen, ctx};
+  screen.enter?.(ctx);
+  draw();
+  focusHeading();
+}
+
+function focusHeading() {
+  requestAnimationFrame(() => {
+    const h1 = root.querySelector('main h1');
+    if (h1) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus();
+    }
+    window.scrollTo(0, 0);
+  });
+}
+
+function navLink(href, label, here) {
+  return html`<li><a href=${href} aria-current=${here ? 'page' : nothing}>${label}</a></li>`;
+}
+
+function layout(content) {
+  const {path} = parseHash();
+  const other = lang() === 'vi' ? 'en' : 'vi';
+  const signedIn = !!state.me;
+  const hasProfile = !!state.me?.person;
+  return html`
+    <header class="bar">
+      <a class="brand" href="#/">${t('app.name')}</a>
+      <button type="button" class="lang" lang=${other} @click=${() => setLang(other)}
+        aria-label=${t('lang.switch_label')}>${t('lang.other')}</button>
+    </header>
+    ${state.offline ? html`<p class="banner offline">${t('offline.banner')}</p>` : nothing}
+    <div class="live" role="status" aria-live="polite" aria-atomic="true">
+      ${live.status ? html`<p class="notice">${live.status}</p>` : nothing}</div>
+    <div class="live" role="alert" aria-atomic="true">
+      ${live.alert ? html`<p class="notice error">${live.alert}</p>` : nothing}</div>
+    <main id="main">${content}</main>
+    ${signedIn ? html`<nav class="tabs" aria-label=${t('nav.label')}><ul>
+      ${hasProfile ? navLink('#/', t('nav.home'), path === '/') : nothing}
+      ${hasProfile ? navLink('#/dependants', t('nav.people'), path.startsWith('/dependants') || path.startsWith('/people')) : nothing}
+      ${isStaff() ? navLink('#/staff', t('nav.staff'), path === '/staff') : nothing}
+      ${navLink('#/security', t('nav.security'), path === '/security')}
+    </ul></nav>` : nothing}`;
+}
+
+function draw() {
+  if (!current) return;
+  const {screen, ctx} = current;
+  document.title = `${t(screen.title)} · ${t('app.name')}`;
+  render(layout(screen.view(ctx)), root);
+}
+
+function setOnline(online) {
+  if (online) {
+    state.offline = false;
+    refresh().then(draw).catch(() => {});
+  } else {
+    state.offline = true;
+  }
+  draw();
+}
+
+async function boot() {
+  initLang();
+  setOfflineMessage(t('error.network'));
+  onLangChange(() => {
+    setOfflineMessage(t('error.network'));
+    clearAnnouncements();  // they were said in the other language
+    draw();
+  });
+  if (await killServiceWorkerIfAsked()) return;
+  registerServiceWorker();
+  render(html`<main id="main"><p class="loading">${t('app.loading')}</p></main>`, root);
+  try {
+    await refresh();
+  } catch (e) {
+    state.loaded = true;
+    live.alert = e.title || String(e);
+  }
+  if (!navigator.onLine) state.offline = true;
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', () => setOnline(true));
+  window.addEventListener('offline', () => setOnline(false));
+  route();
+}
+
+boot();

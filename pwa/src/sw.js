@@ -1,0 +1,63 @@
+// Service worker (workbox, injectManifest): the app shell is precached under versioned cache
+// names; navigations get index.html; the personal QR images are kept for offline display.
+/* global __APP_VERSION__ */
+import {precacheAndRoute, cleanupOutdatedCaches, createHandlerBoundToURL} from 'workbox-precaching';
+import {registerRoute, NavigationRoute} from 'workbox-routing';
+import {NetworkFirst, StaleWhileRevalidate} from 'workbox-strategies';
+import {ExpirationPlugin} from 'workbox-expiration';
+import {setCacheNameDetails, clientsClaim} from 'workbox-core';
+
+const VERSION = __APP_VERSION__;
+// Private caches hold a person's data (their QR): the app deletes every "ssk-private*" cache
+// on sign-out. The version suffix lets a release drop caches whose format changed.
+const QR_CACHE = `ssk-private-qr-v1`;
+const PLACES_CACHE = `ssk-places-v1`;
+const KEEP = new Set([QR_CACHE, PLACES_CACHE]);
+
+// The escape hatch comes first, before any cached response could be served: ?kill-sw on a
+// navigation unregisters this worker, empties every cache and loads the page from the network.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.mode === 'navigate' && url.searchParams.has('kill-sw')) {
+    event.respondWith((async () => {
+      await self.registration.unregister();
+      for (const name of await caches.keys()) await caches.delete(name);
+      return fetch(event.request);
+    })());
+  }
+});
+
+setCacheNameDetails({prefix: 'ssk', suffix: `v${VERSION}`});
+self.skipWaiting();
+clientsClaim();
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+
+// Every in-app navigation is the shell; the API and the docs are never the shell.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), {
+  denylist: [/^\/api\//, /^\/docs/, /^\/openapi/, /^\/problems\//],
+}));
+
+// The QR image: fresh when online (a rotated code must show at once), the last one offline.
+// The query string is only a cache buster, so it is left out of the cache key.
+const stripQuery = {cacheKeyWillBeUsed: async ({request}) => {
+  const u = new URL(request.url);
+  return `${u.origin}${u.pathname}`;
+}};
+registerRoute(({url}) => url.origin === self.location.origin && /^\/api\/v1\/people\/[^/]+\/qr\.svg$/.test(url.pathname),
+  new NetworkFirst({cacheName: QR_CACHE, networkTimeoutSeconds: 5,
+                    plugins: [stripQuery, new ExpirationPlugin({maxEntries: 20})]}));
+
+// Provinces and wards change once in years: show the cached list and refresh it behind.
+registerRoute(({url}) => url.origin === self.location.origin && url.pathname.startsWith('/api/v1/places/'),
+  new StaleWhileRevalidate({cacheName: PLACES_CACHE, plugins: [new ExpirationPlugin({maxEntries: 60})]}));
+
+// Drop runtime caches of older formats (precaches are handled by cleanupOutdatedCaches).
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      const runtime = /^ssk-(private-)?[a-z]+-v\d+$/.test(name);
+      if (runtime && !KEEP.has(name)) await caches.delete(name);
+    }
+  })());
+});
