@@ -150,23 +150,26 @@ def open_session(session: so.Session, *, account_id: str, via: str, user_agent: 
 
 
 def load_principal(session: so.Session, token: str, *, now: datetime) -> Principal | None:
-    """The principal behind a session cookie, or None when it is unknown, expired or revoked."""
-    row = session.execute(
-        sa.select(UserSession, Account).join(Account, Account.id == UserSession.account_id)
-        .where(UserSession.token_hash == token_hash(token))).first()
-    if row is None:
-        return None
-    us, account = row
-    if us.revoked_at or us.expires_at <= now or account.disabled_at:
-        return None
-    held = tuple(Role(r.role, r.unit_id, path, name, prov) for r, path, name, prov in session.execute(
-        sa.select(RoleAssignment, OrgUnit.path, OrgUnit.name, OrgUnit.province_code)
+    """The principal behind a session cookie, or None when it is unknown, expired or revoked.
+
+    One round trip (Core, no ORM objects): this runs on every signed-in request.
+    """
+    rows = session.execute(
+        sa.select(UserSession.id, UserSession.via, UserSession.csrf_token, UserSession.last_seen_at,
+                  Account.id, Account.person_id, Account.phone,
+                  RoleAssignment.role, RoleAssignment.unit_id, OrgUnit.path, OrgUnit.name, OrgUnit.province_code)
+        .join(Account, Account.id == UserSession.account_id)
+        .outerjoin(RoleAssignment, RoleAssignment.account_id == Account.id)
         .outerjoin(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(RoleAssignment.account_id == account.id)))
-    return Principal(account_id=account.id, person_id=account.person_id, phone=account.phone,
-                     via=us.via, session_id=us.id, csrf_token=us.csrf_token,
-                     roles=held if us.via == "passkey" else (), held_roles=held,
-                     last_seen_at=us.last_seen_at)
+        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None),
+               UserSession.expires_at > now, Account.disabled_at.is_(None))).all()
+    if not rows:
+        return None
+    sid, via, csrf, last_seen, account_id, person_id, phone = rows[0][:7]
+    held = tuple(Role(r[7], r[8], r[9], r[10], r[11]) for r in rows if r[7] is not None)
+    return Principal(account_id=account_id, person_id=person_id, phone=phone, via=via, session_id=sid,
+                     csrf_token=csrf, roles=held if via == "passkey" else (), held_roles=held,
+                     last_seen_at=last_seen)
 
 
 def touch_session(session: so.Session, principal: Principal, *, now: datetime) -> None:
