@@ -1,0 +1,1 @@
+"""Passports: trust list, revocation list, key rotation, the server-side verifier, issuance."""
