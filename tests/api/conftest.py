@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from api.app import create_app
 from api.clock import FixedClock
@@ -15,20 +17,76 @@ from api.db import db
 from tests.conftest import FIXED_NOW
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'ssk.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgresql_url"))
-    settings = Settings(environment="test", instance_path=tmp_path / "instance", database_url=url,
-                        secret_key="test-secret-" + "x" * 32, demo_data=False)
-    app = create_app(settings)
-    app.extensions["ssk_clock"] = FixedClock(FIXED_NOW)
-    with app.app_context():
+def _settings(url: str, instance: Path) -> Settings:
+    return Settings(environment="test", instance_path=instance, database_url=url,
+                    secret_key="test-secret-" + "x" * 32, demo_data=False)
+
+
+def _build_schema_and_seed(url: str, instance: Path) -> None:
+    """The schema and the demo data, made once per test session and copied for each test."""
+    template = create_app(_settings(url, instance))
+    with template.app_context():
         db.create_all()
         from api.demo import seed_demo
 
         with db.sessions().begin() as session:
             seed_demo(session, now=FIXED_NOW)
+        db.engine.dispose()
+    if url.startswith("sqlite"):  # fold the WAL into the file before it is copied
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    _build_schema_and_seed(f"sqlite:///{folder / 'template.sqlite3'}", folder / "instance")
+    return folder / "template.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(postgresql_server, tmp_path_factory) -> str:
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgresql_server.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    base = postgresql_server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    _build_schema_and_seed(f"{base}/{name}", tmp_path_factory.mktemp("pg-template"))
+    yield name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def seeded_postgresql_url(postgresql_server, postgresql_template) -> str:
+    """A copy of the seeded template database for one test (CREATE DATABASE … TEMPLATE)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgresql_server.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{postgresql_template}"')
+    base = postgresql_server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request, tmp_path):
+    """The app on a fresh copy of a seeded database (schema made by create_all; the migrations
+    are checked against the same models in test_migrations.py)."""
+    if request.param == "sqlite":
+        target = tmp_path / "ssk.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        url = f"sqlite:///{target}"
+    else:
+        url = request.getfixturevalue("seeded_postgresql_url")
+    app = create_app(_settings(url, tmp_path / "instance"))
+    app.extensions["ssk_clock"] = FixedClock(FIXED_NOW)
     yield app
     with app.app_context():
         db.engine.dispose()

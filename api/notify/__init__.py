@@ -1,0 +1,1 @@
+"""Notification preferences, push devices, the in-app inbox, the fan-out and campaigns."""
