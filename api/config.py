@@ -9,6 +9,17 @@ from pathlib import Path
 EMBEDDED_SECRET = "embedded-mode-not-secret"
 
 
+# Settings read by one domain each, kept in Settings.extra under these keys.
+EXTRA_FROM_ENV = {
+    "SSK_PROXY_HOPS": "proxy_hops",  # trusted reverse proxies in front (X-Forwarded-For)
+    "SSK_VERIFIER_WARN_HOURS": "verifier_warn_after_hours",  # trust list older than this: warn
+    "SSK_VERIFIER_MAX_HOURS": "verifier_refuse_after_hours",  # older than this: never 'valid'
+    "SSK_VAPID_PRIVATE_KEY": "vapid_private_key",
+    "SSK_VAPID_SUBJECT": "vapid_subject",
+    "SSK_PUSH_HOSTS": "push_hosts",
+}
+
+
 class ConfigError(RuntimeError):
     """The settings cannot run in the chosen environment."""
 
@@ -61,6 +72,7 @@ class Settings:
             sms_gateway_url=env.get("SSK_SMS_GATEWAY_URL", ""),
             demo_data=env.get("SSK_DEMO_DATA", "1") not in ("0", "false", "no"),
             pwa_dist=Path(env.get("SSK_PWA_DIST", str(base.pwa_dist))),
+            extra={key: env[name] for name, key in EXTRA_FROM_ENV.items() if env.get(name)},
         )
         settings.check()
         return settings
