@@ -39,6 +39,7 @@ run: build seed
 ## test: every suite (unit, API on SQLite and PostgreSQL, contract, e2e in Chromium, PWA unit)
 test: build
 	cd pwa && npm test
+	$(BIN)/ruff check --select F,E9 api signing notifications tests infra wsgi.py
 	$(BIN)/lint-imports --config infra/importlinter.ini
 	SSK_TEST_POSTGRES_URL=$$(infra/testdb.sh start) $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile
 

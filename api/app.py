@@ -17,6 +17,18 @@ API_BLUEPRINTS = (
     "api.people.routes:blp",
     "api.people.routes:staff_blp",
     "api.places.routes:blp",
+    "api.certificates.routes:blp",
+    "api.certificates.routes:wellknown_blp",
+    "api.catalog.routes:blp",
+    "api.booking.routes:blp",
+    "api.notify.routes:blp",
+    "api.vaccination.routes:blp",
+    "api.vaccination.routes:stock_blp",
+    "api.vaccination.routes:records_blp",
+    "api.stats.routes:blp",
+    "api.stats.routes:dashboard_blp",
+    "api.stats.routes:export_blp",
+    "api.reactions.routes:blp",
 )
 
 

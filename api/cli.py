@@ -103,3 +103,15 @@ def register_cli(app: Flask) -> None:
 
     for group in (db_cli, units, staff, demo):
         app.cli.add_command(group)
+
+    from api.certificates.commands import keys_cli
+
+    app.cli.add_command(keys_cli)
+
+    from api.notify.cli import notifications_cli
+
+    app.cli.add_command(notifications_cli)
+
+    from api.stats.cli import stats_cli
+
+    app.cli.add_command(stats_cli)

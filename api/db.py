@@ -79,12 +79,16 @@ def make_engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # Read-only sessions (db.reads()) begin deferred: they never block writers in WAL.
-            readonly = conn.get_execution_options().get("ssk_readonly")
-            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return  # one statement, its own implicit transaction
+            conn.exec_driver_sql("BEGIN" if options.get("ssk_readonly") else "BEGIN IMMEDIATE")
 
         return engine
     # Past ~32 connections 2 cores lose throughput (FACTS.md): keep the pool per process small.
-    return sa.create_engine(url, pool_size=8, max_overflow=4, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout, measured as 2 of a booking's 10); connections are
+    # recycled after 30 min instead, and a dead one fails one request, which the phone retries.
+    return sa.create_engine(url, pool_size=8, max_overflow=4, pool_recycle=1800)
 
 
 def all_metadata() -> list[sa.MetaData]:
@@ -107,6 +111,7 @@ class Database:
         app.extensions["ssk_db"] = {
             "engine": engine,
             "sessions": so.sessionmaker(engine, expire_on_commit=False),
+            "autocommit": engine.execution_options(isolation_level="AUTOCOMMIT"),
             "reads": so.sessionmaker(engine.execution_options(ssk_readonly=True),
                                      expire_on_commit=False),
         }
@@ -120,6 +125,10 @@ class Database:
     def sessions(self) -> so.sessionmaker:
         """Sessions for writes (on SQLite they take the write lock at BEGIN)."""
         return self._get("sessions")
+
+    def autocommit(self) -> sa.Connection:
+        """A connection for a single read statement: no BEGIN/COMMIT round trips (hot paths)."""
+        return self._get("autocommit").connect()
 
     def reads(self) -> so.sessionmaker:
         """Sessions for reads only."""

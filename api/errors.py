@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 import marshmallow as ma
@@ -32,7 +33,43 @@ _FIELD_MESSAGES_VI = {
     "Unknown field.": "Trường không được hỗ trợ.",
     "Invalid input type.": "Kiểu dữ liệu không hợp lệ.",
     "Shorter than minimum length 1.": "Không được để trống.",
+    "Not a valid email address.": "Không phải địa chỉ e-mail hợp lệ.",
+    "Not a valid URL.": "Không phải địa chỉ URL hợp lệ.",
+    "Not a valid time.": "Không phải giờ hợp lệ.",
+    "Not a valid mapping type.": "Không phải đối tượng hợp lệ.",
+    "Invalid value.": "Giá trị không hợp lệ.",
+    # our validators' messages
+    "Must be exactly 12 digits.": "Phải gồm đúng 12 chữ số.",
+    "Six digits.": "Gồm 6 chữ số.",
+    "Use HH:MM, 24-hour (e.g. 21:30).": "Dùng dạng GG:PP, 24 giờ (ví dụ 21:30).",
+    "Uppercase letters, digits and dashes (2-32).": "Chữ in hoa, chữ số và dấu gạch ngang (2-32 ký tự).",
+    "Two capital letters (ISO 3166-1).": "Hai chữ cái in hoa (ISO 3166-1).",
+    "Lowercase letters, digits and dashes (2-40).": "Chữ thường, chữ số và dấu gạch ngang (2-40 ký tự).",
+    "1-9 or 'booster'.": "Từ 1 đến 9 hoặc 'booster'.",
+    "Give exactly one of qr, national_id, phone.": "Hãy nhập đúng một trong: mã QR, số CCCD, số điện thoại.",
 }
+
+# marshmallow's parameterised messages: (pattern, Vietnamese template)
+_FIELD_PATTERNS_VI = [
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "Độ dài phải từ {0} đến {1} ký tự."),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "Phải có ít nhất {0} ký tự."),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "Không được quá {0} ký tự."),
+    (re.compile(r"^Must be one of: (.+)\.$"), "Phải là một trong: {0}."),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     "Phải từ {0} đến {1}."),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "Phải lớn hơn hoặc bằng {0}."),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "Phải nhỏ hơn hoặc bằng {0}."),
+    (re.compile(r"^String does not match expected pattern\.$"), "Không đúng định dạng."),
+]
+
+
+def field_message_vi(message: str) -> str:
+    if message in _FIELD_MESSAGES_VI:
+        return _FIELD_MESSAGES_VI[message]
+    for pattern, template in _FIELD_PATTERNS_VI:
+        if m := pattern.match(message):
+            return template.format(*m.groups())
+    return message
 
 
 def language() -> str:
@@ -119,7 +156,7 @@ def render_http_exception(exc: HTTPException):
     if errors:
         errors = {k[5:] if k.startswith("json.") else k: v for k, v in errors.items()}
         if lang_vi:
-            errors = {f: [_FIELD_MESSAGES_VI.get(m, m) for m in msgs] for f, msgs in errors.items()}
+            errors = {f: [field_message_vi(m) for m in msgs] for f, msgs in errors.items()}
     detail = (vi if lang_vi else en) if code == 422 or not exc.description else (
         vi if lang_vi else exc.description)
     headers = {k: v for k, v in (data.get("headers") or {}).items()}

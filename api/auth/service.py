@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from api.auth.models import Account, OtpChallenge, RoleAssignment, UserSession
 from api.auth.problems import CodeExpired, CodeWrong, RateLimited, TooManyTries
 from api.catalog.models import OrgUnit
+from api.db import UTCDateTime
 from api.problems import NotFound
 
 SESSION_TOUCH = timedelta(minutes=5)
@@ -149,27 +150,35 @@ def open_session(session: so.Session, *, account_id: str, via: str, user_agent: 
     return token, row
 
 
-def load_principal(session: so.Session, token: str, *, now: datetime) -> Principal | None:
+# Built once: this runs on every signed-in request (bind parameters, cached compilation).
+_PRINCIPAL = (
+    sa.select(UserSession.id, UserSession.via, UserSession.csrf_token, UserSession.last_seen_at,
+              Account.id, Account.person_id, Account.phone,
+              RoleAssignment.role, RoleAssignment.unit_id, OrgUnit.path, OrgUnit.name, OrgUnit.province_code)
+    .join(Account, Account.id == UserSession.account_id)
+    .outerjoin(RoleAssignment, RoleAssignment.account_id == Account.id)
+    .outerjoin(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None),
+           UserSession.expires_at > sa.bindparam("now", type_=UTCDateTime), Account.disabled_at.is_(None)))
+
+
+def load_principal(session: so.Session | sa.Connection, token: str, *, now: datetime) -> Principal | None:
     """The principal behind a session cookie, or None when it is unknown, expired or revoked.
 
-    One round trip (Core, no ORM objects): this runs on every signed-in request.
+    One round trip (Core rows, no ORM objects).
     """
-    rows = session.execute(
-        sa.select(UserSession.id, UserSession.via, UserSession.csrf_token, UserSession.last_seen_at,
-                  Account.id, Account.person_id, Account.phone,
-                  RoleAssignment.role, RoleAssignment.unit_id, OrgUnit.path, OrgUnit.name, OrgUnit.province_code)
-        .join(Account, Account.id == UserSession.account_id)
-        .outerjoin(RoleAssignment, RoleAssignment.account_id == Account.id)
-        .outerjoin(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now, Account.disabled_at.is_(None))).all()
+    rows = session.execute(_PRINCIPAL, {"token_hash": token_hash(token), "now": now}).all()
     if not rows:
         return None
     sid, via, csrf, last_seen, account_id, person_id, phone = rows[0][:7]
     held = tuple(Role(r[7], r[8], r[9], r[10], r[11]) for r in rows if r[7] is not None)
     return Principal(account_id=account_id, person_id=person_id, phone=phone, via=via, session_id=sid,
                      csrf_token=csrf, roles=held if via == "passkey" else (), held_roles=held,
-                     last_seen_at=last_seen)
+                     last_seen_at=_aware(last_seen))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def touch_session(session: so.Session, principal: Principal, *, now: datetime) -> None:

@@ -42,3 +42,39 @@ class RevokedCertificate(Base):
     reason: so.Mapped[str] = so.mapped_column(sa.String(200))
     revoked_by: so.Mapped[str | None] = so.mapped_column(sa.String(36))
     revoked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+
+
+CERTIFICATE_FORMATS = ("hc1", "shc", "domestic")
+
+
+class IssuedCertificate(Base):
+    """One signed QR payload we issued to a person: an EU DCC (hc1), a SMART Health Card (shc)
+    or the domestic status token (domestic). The three of one issuance share a UVCI.
+
+    Current = ``superseded_at IS NULL``: at most one per person and format (partial UNIQUE), so
+    two concurrent first reads cannot both issue. A superseded row is kept (what was issued when);
+    ``revoked`` says its UVCI went on the revocation list (a correction), as opposed to a renewal
+    before expiry (the old one stays valid until it lapses).
+    """
+
+    __tablename__ = "issued_certificate"
+    __table_args__ = (sa.CheckConstraint("format IN ('hc1', 'shc', 'domestic')", name="format"),)
+    id: so.Mapped[str] = uuid_pk()
+    person_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"),
+                                                 index=True)
+    format: so.Mapped[str] = so.mapped_column(sa.String(8))
+    uvci: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    payload: so.Mapped[str] = so.mapped_column(sa.Text)  # the QR text (HC1:…, shc:/…, SSK1:…)
+    kid: so.Mapped[str] = so.mapped_column(sa.String(12))  # base64 of the DSC kid
+    status: so.Mapped[str] = so.mapped_column(sa.String(8))  # domestic status: green|yellow|none
+    # SHA-256 of what was signed (name, dob, counted doses): a change means a re-issue
+    fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
+    issued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    superseded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+sa.Index("uq_issued_certificate_current", IssuedCertificate.person_id, IssuedCertificate.format,
+         unique=True, postgresql_where=IssuedCertificate.superseded_at.is_(None),
+         sqlite_where=IssuedCertificate.superseded_at.is_(None))

@@ -10,3 +10,5 @@ SignerExists = problem("signer-exists", 409, "This signer certificate is already
 OwnCountrySigner = problem("own-country-signer", 422,
                            "Our own signers come from the key store: rotate the key instead",
                            "Chứng thư ký trong nước do kho khóa cấp: hãy xoay vòng khóa")
+NoCertificate = problem("no-certificate", 404, "There is no vaccination certificate for this person yet",
+                        "Người này chưa có chứng nhận tiêm chủng")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -185,3 +186,72 @@ class TrustedSignerById(MethodView):
         with db.sessions().begin() as session:
             service.remove_signer(session, signer_id, actor_id=current_principal().account_id,
                                   now=clock.now(), request_id=request_id())
+
+
+# ---------------------------------------------------------------- the holder's passports
+
+@blp.record_once
+def _register_issuer(state) -> None:
+    """Hooks (a dose changed) get a session only: let them find this app's keys by its engine."""
+    app = state.app
+    service.register_issuer(app.extensions["ssk_db"]["engine"], service.Issuer(
+        app.extensions["ssk_keys"], app.extensions["ssk_settings"].origins[0].rstrip("/")))
+
+
+def _issuer() -> service.Issuer:
+    return service.Issuer(keystore(), _issuer_url())
+
+
+def _cache_dir() -> Path:
+    return Path(current_app.instance_path) / "cache" / "passports"
+
+
+_DOWNLOAD_CACHE = "private, max-age=3600"  # a re-issue is a new URL's content: short is enough
+
+
+@blp.route("/people/<person_id>/passports")
+class Passports(MethodView):
+    @requires("signed_in")
+    @blp.response(200, s.PassportsSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Not your profile nor your dependant's.")
+    @blp.alt_response(404, schema=ProblemSchema, description="no-certificate: no counted dose yet.")
+    def get(self, person_id):
+        """Your (or your dependant's) current EU DCC, SMART Health Card and domestic status, as QR texts."""
+        view = service.get_passports(db.sessions(), current_principal(), person_id,
+                                     issuer=_issuer(), now=clock.now())
+        return view, 200, {"Cache-Control": "private, no-cache"}
+
+
+@blp.route("/people/<person_id>/passports/<any(hc1,shc,domestic):fmt>.<any(svg,png):ext>")
+class PassportImage(MethodView):
+    @requires("signed_in")
+    @blp.doc(responses={200: {"description": "The QR image (for download; the app draws its own).",
+                              "content": {"image/svg+xml": {}, "image/png": {}}}})
+    @blp.alt_response(404, schema=ProblemSchema, description="no-certificate: no counted dose yet.")
+    def get(self, person_id, fmt, ext):
+        """One certificate's QR code as an SVG or PNG image."""
+        data = service.passport_download(db.sessions(), current_principal(), person_id,
+                                         issuer=_issuer(), now=clock.now(), cache_dir=_cache_dir(),
+                                         kind=f"{fmt}.{ext}")
+        resp = Response(data, mimetype="image/svg+xml" if ext == "svg" else "image/png")
+        resp.headers["Cache-Control"] = _DOWNLOAD_CACHE
+        resp.headers["Content-Disposition"] = f'attachment; filename="passport-{fmt}.{ext}"'
+        return resp
+
+
+@blp.route("/people/<person_id>/passports.pdf")
+class PassportPdf(MethodView):
+    @requires("signed_in")
+    @blp.arguments(s.PassportPdfQueryArgsSchema, location="query")
+    @blp.doc(responses={200: {"description": "A printable A4 PDF with both QR codes.",
+                              "content": {"application/pdf": {}}}})
+    @blp.alt_response(404, schema=ProblemSchema, description="no-certificate: no counted dose yet.")
+    def get(self, args, person_id):
+        """Your certificates as a printable PDF in Vietnamese or English."""
+        data = service.passport_download(db.sessions(), current_principal(), person_id,
+                                         issuer=_issuer(), now=clock.now(), cache_dir=_cache_dir(),
+                                         kind="pdf", lang=args["lang"])
+        resp = Response(data, mimetype="application/pdf")
+        resp.headers["Cache-Control"] = _DOWNLOAD_CACHE
+        resp.headers["Content-Disposition"] = f'inline; filename="passport-{args["lang"]}.pdf"'
+        return resp

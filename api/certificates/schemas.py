@@ -78,3 +78,23 @@ class VerifierConfigSchema(ma.Schema):
     issuer_url = f.String(metadata={"description": "The 'iss' of our SMART Health Cards."})
     warn_after_hours = f.Integer()
     refuse_after_hours = f.Integer()
+
+
+class PassportsSchema(ma.Schema):
+    """The person's current certificates as QR texts: the phone draws the codes itself."""
+
+    person_id = f.String()
+    full_name = f.String()
+    status = f.String(metadata={"enum": ["green", "yellow", "none"],
+                                "description": "Domestic status: green = primary series complete."})
+    uvci = f.String()
+    kid = f.String()
+    issued_at = f.DateTime()
+    expires_at = f.DateTime()
+    hc1 = f.String(metadata={"description": "EU DCC QR text (HC1:…)"})
+    shc = f.String(metadata={"description": "SMART Health Card QR text (shc:/…)"})
+    domestic = f.String(metadata={"description": "Domestic status QR text (SSK1:<JWS>)"})
+
+
+class PassportPdfQueryArgsSchema(ma.Schema):
+    lang = f.String(load_default="vi", validate=v.OneOf(["vi", "en"]))

@@ -11,8 +11,10 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,9 +25,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from api.audit import service as audit
-from api.certificates.models import RevokedCertificate, TrustedSigner
-from api.certificates.problems import (OwnCountrySigner, SignerCertificateInvalid, SignerExists,
-                                       UvciInvalid)
+from api.certificates.models import (CERTIFICATE_FORMATS, IssuedCertificate, RevokedCertificate,
+                                     TrustedSigner)
+from api.certificates.problems import (NoCertificate, OwnCountrySigner, SignerCertificateInvalid,
+                                       SignerExists, UvciInvalid)
 from api.certificates.valuesets import VALUE_SETS
 from api.problems import NotFound
 from signing import (KeyStore, RevocationList, TrustedKey, TrustList, Verdict,
@@ -154,6 +157,8 @@ class _RevokedInDb:
 
 
 def passport_format(text: str) -> str | None:
+    if text.startswith("SSK1:"):  # DOMESTIC_PREFIX (before the SHC test: it is a JWS too)
+        return "domestic"
     if text.startswith(HC1_PREFIX):
         return "hc1"
     if text.startswith("shc:/") or text.count(".") == 2:
@@ -173,6 +178,13 @@ def verify_passport(session: so.Session, keys: KeyStore, text: str, *, issuer_ur
                                   _RevokedInDb(session), now=now, value_sets=VALUE_SETS)
     if kind == "shc":
         return kind, verify_shc(text, {issuer_url: issuer_jwks(keys, now=now)}, now=now)
+    if kind == "domestic":
+        status, body = verify_domestic(text, current_trust_list(session, keys, now=now),
+                                       _RevokedInDb(session), now=now)
+        if status in ("valid", "expired", "revoked"):  # signature checked: holder data may show
+            return kind, Verdict(status, "ok" if status == "valid" else status, body.get("n"),
+                                 body.get("dob"))
+        return kind, Verdict(status, status)
     return None, Verdict("not_a_passport", "prefix")
 
 
@@ -427,3 +439,271 @@ def issue_passport(keys: KeyStore, passport: PassportInput, *, issuer_url: str,
     shc = issue_shc(bundle, signer, issuer_url=issuer_url, now=now)
     issued_at = now.replace(microsecond=0)
     return IssuedPassport(uvci, hc1, shc, _b64(signer.kid), issued_at, issued_at + valid_for)
+
+
+# ---------------------------------------------------------------- issuance from dose records
+#
+# What a person holds: one current row per format in ``issued_certificate`` (HC1, SHC and the
+# domestic status token), all three from one signing with one UVCI. They are issued from the
+# person's counted dose records the first time they are read, re-issued at once when a dose or
+# the person's name/birth date changes (the old UVCI is revoked, the holder told), and renewed
+# on read when fewer than RENEW_BEFORE days are left (the old one simply lapses: not revoked).
+
+RENEW_BEFORE = dt.timedelta(days=30)
+DOMESTIC_PREFIX = "SSK1:"  # the domestic status QR: SSK1:<compact JWS>, see docs/api-contract-issue5.md
+DOMESTIC_TYP = "ssk-status+jws"
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """What issuing needs besides the database: the key store and our SHC issuer URL."""
+
+    keys: KeyStore
+    issuer_url: str
+
+
+_ISSUERS: "weakref.WeakKeyDictionary[sa.Engine, Issuer]" = weakref.WeakKeyDictionary()
+
+
+def register_issuer(engine: sa.Engine, issuer: Issuer) -> None:
+    """Called once per app (the blueprint's registration): hooks get a session only, and find
+    the app's issuer from the engine their session is bound to."""
+    _ISSUERS[engine] = issuer
+
+
+def issuer_for(session: so.Session) -> Issuer | None:
+    bind = session.get_bind()
+    return _ISSUERS.get(getattr(bind, "engine", bind))
+
+
+@dataclass(frozen=True)
+class Holder:
+    person_id: str
+    full_name: str
+    date_of_birth: dt.date
+    doses: tuple[DoseInput, ...]
+    status: str  # green | yellow | none (the rules engine's series status)
+
+    @property
+    def fingerprint(self) -> str:
+        text = repr((self.full_name, self.date_of_birth.isoformat(), self.status,
+                     tuple((d.dose_number, d.series_doses, d.date.isoformat(), d.product, d.lot,
+                            d.cvx, d.performer) for d in self.doses)))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_holder(session: so.Session, person_id: str) -> Holder | None:
+    """The person and their counted COVID-19 doses, oldest first; None: no such person."""
+    from api.catalog import service as catalog
+    from api.catalog.models import VaccineProduct
+    from api.catalog.rules import COVID19, GivenDose, series_status
+    from api.people.models import Person
+    from api.vaccination.models import COUNTED, DoseRecord
+
+    person = session.get(Person, person_id)
+    if person is None:
+        return None
+    rows = session.execute(
+        sa.select(DoseRecord.dose_number, DoseRecord.administered_on, DoseRecord.lot_number,
+                  DoseRecord.site_name, DoseRecord.product_code, VaccineProduct.eu_vp,
+                  VaccineProduct.eu_mp, VaccineProduct.eu_ma, VaccineProduct.cvx,
+                  VaccineProduct.doses_in_primary_series)
+        .join(VaccineProduct, VaccineProduct.code == DoseRecord.product_code)
+        .where(DoseRecord.person_id == person_id, DoseRecord.status.in_(COUNTED),
+               DoseRecord.disease == COVID19)
+        .order_by(DoseRecord.administered_on, DoseRecord.dose_number)).all()
+    doses = tuple(DoseInput(
+        dose_number=r.dose_number, series_doses=max(r.doses_in_primary_series, r.dose_number),
+        date=r.administered_on, vaccine=r.eu_vp or "J07BX03", product=r.eu_mp or r.product_code,
+        manufacturer=r.eu_ma or "", cvx=r.cvx or "213",  # CVX 213: SARS-COV-2, unspecified
+        lot=r.lot_number or "", performer=r.site_name or "") for r in rows)
+    status = series_status([GivenDose(r.product_code, r.dose_number, r.administered_on)
+                            for r in rows], catalog.load_rule_set(session)).status
+    return Holder(person.id, person.full_name, person.date_of_birth, doses, status)
+
+
+def sign_domestic(keys: KeyStore, *, name: str, dob: dt.date, status: str, uvci: str,
+                  now: dt.datetime, expires_at: dt.datetime) -> str:
+    """The domestic status QR: ``SSK1:`` + a compact JWS (ES256) signed by the current DSC.
+
+    Header ``{"alg":"ES256","kid":<base64 DSC kid, as in the trust list>,"typ":"ssk-status+jws"}``;
+    payload ``{"v":1,"iss":"VN","n":name,"dob":"YYYY-MM-DD","st":"green|yellow","ci":UVCI,
+    "iat":…,"exp":…}``. Verifiable offline with the trust list (kid → DSC public key) and the
+    revocation list (the UVCI is the HC1's). No ID number.
+    """
+    from signing.jws import sign_compact
+
+    signer = keys.current_dsc(now=now)
+    body = {"v": 1, "iss": keys.country, "n": name, "dob": dob.isoformat(), "st": status,
+            "ci": uvci, "iat": int(now.timestamp()), "exp": int(expires_at.timestamp())}
+    header = {"alg": "ES256", "kid": _b64(signer.kid), "typ": DOMESTIC_TYP}
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return DOMESTIC_PREFIX + sign_compact(header, payload, signer)
+
+
+def verify_domestic(text: str, trust: TrustList, revoked, *, now: dt.datetime) -> tuple[str, dict | None]:
+    """('valid'|'invalid_signature'|'unknown_signer'|'expired'|'revoked'|'not_a_passport', body)."""
+    from signing.jws import JwsError, split_compact, verify_es256
+
+    if not text.startswith(DOMESTIC_PREFIX):
+        return "not_a_passport", None
+    try:
+        header, payload, signature, signing_input = split_compact(text[len(DOMESTIC_PREFIX):])
+        body = json.loads(payload)
+    except (JwsError, ValueError):
+        return "not_a_passport", None
+    key = next((k for k in trust if _b64(k.kid) == header.get("kid")), None)
+    if key is None:
+        return "unknown_signer", body
+    if header.get("alg") != "ES256" or not verify_es256(key.public_key, signature, signing_input):
+        return "invalid_signature", body
+    if body.get("exp", 0) < now.timestamp():
+        return "expired", body
+    if uvci_hash(body.get("ci", "")) in revoked:
+        return "revoked", body
+    return "valid", body
+
+
+def _current_rows(session: so.Session, person_id: str) -> dict[str, "IssuedCertificate"]:
+    rows = session.scalars(sa.select(IssuedCertificate).where(
+        IssuedCertificate.person_id == person_id, IssuedCertificate.superseded_at.is_(None)))
+    return {r.format: r for r in rows}
+
+
+def _issue_rows(session: so.Session, issuer: Issuer, holder: Holder, *,
+                now: dt.datetime) -> dict[str, "IssuedCertificate"]:
+    family, given = split_vietnamese_name(holder.full_name)
+    passport = issue_passport(issuer.keys, PassportInput(family, given, holder.date_of_birth,
+                                                         holder.doses),
+                              issuer_url=issuer.issuer_url, now=now)
+    domestic = sign_domestic(issuer.keys, name=holder.full_name, dob=holder.date_of_birth,
+                             status=holder.status, uvci=passport.uvci, now=passport.issued_at,
+                             expires_at=passport.expires_at)
+    out = {}
+    for fmt, text in (("hc1", passport.hc1), ("shc", passport.shc), ("domestic", domestic)):
+        row = IssuedCertificate(person_id=holder.person_id, format=fmt, uvci=passport.uvci,
+                                payload=text, kid=passport.kid, status=holder.status,
+                                fingerprint=holder.fingerprint, issued_at=passport.issued_at,
+                                expires_at=passport.expires_at, revoked=False)
+        session.add(row)
+        out[fmt] = row
+    session.flush()
+    return out
+
+
+def _retire(session: so.Session, rows: dict, *, revoke: bool, reason: str,
+            now: dt.datetime) -> None:
+    for row in rows.values():
+        row.superseded_at = now
+        row.revoked = revoke
+    session.flush()  # before the new rows: the partial UNIQUE allows one current per format
+    if revoke and rows:
+        revoke_passport(session, uvci=next(iter(rows.values())).uvci, reason=reason,
+                        actor_id=None, now=now)
+
+
+def reissue_after_change(session: so.Session, person_id: str, *, now: dt.datetime,
+                         reason: str) -> dict | None:
+    """A dose record or the person changed: when what the certificate says changed, revoke the
+    current one and issue a new one at once, and tell the holder and guardians (this session).
+
+    :returns: the new rows by format, or None when nothing had to change.
+    """
+    holder = load_holder(session, person_id)
+    if holder is None:
+        return None
+    current = _current_rows(session, person_id)
+    if current and all(r.fingerprint == holder.fingerprint for r in current.values()):
+        return None
+    if not current and not holder.doses:
+        return None
+    _retire(session, current, revoke=True, reason=reason, now=now)
+    issuer = issuer_for(session)
+    new = None
+    if holder.doses and issuer is not None:  # without an issuer (a bare CLI): issued on next read
+        new = _issue_rows(session, issuer, holder, now=now)
+    from api.notify.service import notify
+
+    template = "certificate_reissued" if current else "certificate_ready"
+    notify(session, person_id=person_id, template=template,
+           params={"person_name": holder.full_name},
+           dedupe_key=f"{template}:{new['hc1'].uvci if new else person_id + now.isoformat()}",
+           now=now)
+    return new
+
+
+def current_passports(session: so.Session, issuer: Issuer, person_id: str, *,
+                      now: dt.datetime) -> dict[str, "IssuedCertificate"]:
+    """The person's current certificates; issued now if missing, stale, or within RENEW_BEFORE
+    of lapsing (renewed: the old one is superseded, not revoked).
+
+    :raises NoCertificate: no counted dose.
+    """
+    current = _current_rows(session, person_id)
+    if len(current) == len(CERTIFICATE_FORMATS) and all(
+            r.expires_at - now > RENEW_BEFORE for r in current.values()):
+        return current
+    holder = load_holder(session, person_id)
+    if holder is None or not holder.doses:
+        raise NoCertificate("Certificates are made from recorded doses; there are none yet.",
+                            detail_vi="Chứng nhận được lập từ các mũi tiêm đã ghi nhận; chưa có mũi nào.")
+    changed = any(r.fingerprint != holder.fingerprint for r in current.values())
+    _retire(session, current, revoke=changed, reason="superseded: certificate data changed",
+            now=now)
+    return _issue_rows(session, issuer, holder, now=now)
+
+
+def passport_view(holder_name: str, rows: dict) -> dict:
+    hc1 = rows["hc1"]
+    return {"full_name": holder_name, "status": hc1.status, "uvci": hc1.uvci,
+            "issued_at": hc1.issued_at, "expires_at": hc1.expires_at, "kid": hc1.kid,
+            "hc1": hc1.payload, "shc": rows["shc"].payload, "domestic": rows["domestic"].payload}
+
+
+# ---------------------------------------------------------------- what the routes call
+
+def get_passports(sessions: so.sessionmaker, principal, person_id: str, *, issuer: Issuer,
+                  now: dt.datetime) -> dict:
+    """The person's current HC1, SHC and domestic status QR texts (issued or renewed if due).
+
+    :raises NotGuardian: not the holder nor a guardian. :raises NoCertificate: no counted dose.
+    """
+    from api.people import service as people
+
+    for attempt in (1, 2):
+        try:
+            with sessions.begin() as session:
+                people.check_can_act_for(session, principal, person_id)
+                rows = current_passports(session, issuer, person_id, now=now)
+                holder_name = _holder_name(session, person_id)
+                return passport_view(holder_name, rows) | {
+                    "person_id": person_id, "ids": {f: r.id for f, r in rows.items()}}
+        except sa.exc.IntegrityError:
+            # a concurrent first read issued them (the partial UNIQUE): read theirs
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _holder_name(session: so.Session, person_id: str) -> str:
+    from api.people.models import Person
+
+    return session.scalar(sa.select(Person.full_name).where(Person.id == person_id))
+
+
+def passport_download(sessions: so.sessionmaker, principal, person_id: str, *, issuer: Issuer,
+                      now: dt.datetime, cache_dir, kind: str, lang: str = "vi") -> bytes:
+    """The QR of one format as 'svg'/'png' (kind = 'hc1.svg' …) or the PDF (kind = 'pdf')."""
+    from api.certificates import documents
+    from api.people.models import Person
+    from api.vaccination.models import COUNTED, DoseRecord
+
+    view = get_passports(sessions, principal, person_id, issuer=issuer, now=now)
+    if kind == "pdf":
+        with sessions.begin() as session:
+            dob = session.scalar(sa.select(Person.date_of_birth).where(Person.id == person_id))
+            doses = session.scalar(sa.select(sa.func.count()).select_from(DoseRecord).where(
+                DoseRecord.person_id == person_id, DoseRecord.status.in_(COUNTED)))
+        return documents.pdf(cache_dir, view, view["ids"], lang=lang, dob=dob, doses=doses)
+    fmt, ext = kind.split(".")
+    return documents.qr_image(cache_dir, view["ids"][fmt], view[fmt], ext)

@@ -29,11 +29,14 @@ from __future__ import annotations
 JOBS: tuple[str, ...] = (
     "api.notify.service:continue_campaigns",
     # Reminder kinds, one line each as they land (see the module docstring):
-    # "api.booking.reminders:appointment_day_before",
-    # "api.booking.reminders:appointment_2h",
-    # "api.vaccination.reminders:next_dose_due",
-    # "api.vaccination.reminders:next_dose_overdue",
+    "api.notify.reminders:appointment_day_before",
+    "api.notify.reminders:appointment_2h",
+    "api.notify.reminders:next_dose_due",
+    "api.notify.reminders:next_dose_overdue",
     # "api.reactions.reminders:reaction_followups",
+    "api.stats.service:refresh_stats",  # aggregates, not messages: returns the records it moved
+    "api.reactions.jobs:reaction_followups",
+    "api.reactions.jobs:escalate_serious_reactions",
 )
 
 TARGETS: dict[str, str] = {

@@ -361,17 +361,34 @@ def rotate_qr(session: so.Session, principal: Principal, person_id: str, signer,
 
 # ---------------------------------------------------------------- staff
 
-def in_scope(principal: Principal, person: Person) -> str | None:
+def in_scope(principal: Principal, person: Person, session: so.Session | None = None) -> str | None:
     """The unit through which a staff member may see this person, or None.
 
     National admins see everyone; site and department staff see residents of their unit's
-    province. (Bookings and allocations at a site will widen a site's scope when booking lands.)
+    province and, given a session, anyone with an active booking at or an allocation to a unit
+    within their own (a person booked at a site from another province must still be checked in).
     """
+    staff = [r for r in principal.roles if r.role in ("site_staff", "department_staff") and r.unit_path]
     for role in principal.roles:
         if role.role == "national_admin":
             return role.unit_id
-        if role.role in ("site_staff", "department_staff") and role.province_code is not None \
-                and role.province_code == person.province_code:
+    for role in staff:
+        if role.province_code is not None and role.province_code == person.province_code:
+            return role.unit_id
+    if session is None or not staff:
+        return None
+    # Imported here: booking depends on people, not the other way round at import time.
+    from api.booking.models import ACTIVE_BOOKING, Booking, Registration, VaccinationSession
+    from api.catalog.models import OrgUnit
+
+    booked = (sa.select(OrgUnit.path).join(VaccinationSession, VaccinationSession.site_id == OrgUnit.id)
+              .join(Booking, Booking.session_id == VaccinationSession.id)
+              .where(Booking.person_id == person.id, Booking.status.in_(ACTIVE_BOOKING)))
+    allocated = (sa.select(OrgUnit.path).join(Registration, Registration.allocated_unit_id == OrgUnit.id)
+                 .where(Registration.person_id == person.id))
+    paths = set(session.scalars(booked.union(allocated)))
+    for role in staff:
+        if any(path.startswith(role.unit_path) for path in paths):
             return role.unit_id
     return None
 
@@ -381,7 +398,7 @@ def check_in_scope(session: so.Session, principal: Principal, person_id: str) ->
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound("No such person.", detail_vi="Không có người này.")
-    if in_scope(principal, person) is None:
+    if in_scope(principal, person, session) is None:
         raise OutOfScope()
     return person
 
@@ -421,7 +438,7 @@ def staff_lookup(sessions: so.sessionmaker, principal: Principal, *, qr: str | N
         if person is None and refusal is None:
             refusal = NotFound("No person matches.", detail_vi="Không tìm thấy người phù hợp.")
         if person is not None and refusal is None:
-            unit_id = in_scope(principal, person)
+            unit_id = in_scope(principal, person, session)
             if unit_id is None:
                 refusal = OutOfScope()
         by = "qr" if qr else "national_id" if national_id else "phone"

@@ -17,6 +17,27 @@ import claim from './screens/claim.js';
 import security from './screens/security.js';
 import staff from './screens/staff.js';
 import notFound from './screens/not-found.js';
+import checkpoint from './screens/checkpoint.js';
+import passports from './screens/passports.js';
+import inbox from './screens/inbox.js';
+import notificationSettings from './screens/notifications.js';
+import vaccination from './screens/vaccination.js';
+import sessionsFind from './screens/sessions-find.js';
+import sessionBook from './screens/session-book.js';
+import booking from './screens/booking.js';
+import work from './screens/work.js';
+import deptQueue from './screens/dept-queue.js';
+import deptUnits from './screens/dept-units.js';
+import siteSessions from './screens/site-sessions.js';
+import adminVaccines from './screens/admin-vaccines.js';
+import stats from './screens/stats.js';
+import dashboard from './screens/dashboard.js';
+import {doses as reactionDoses, reaction as reactionReport} from './screens/reactions.js';
+import triage from './screens/triage.js';
+import {inbox as inboxBadge, startBadge, cachedInbox} from './notify.js';
+import siteVisit from './screens/site-visit.js';
+import siteObservation from './screens/site-observation.js';
+import siteStock from './screens/site-stock.js';
 
 const routes = [
   ['/signin', signin],
@@ -30,10 +51,36 @@ const routes = [
   ['/claim', claim],
   ['/security', security],
   ['/staff', staff],
+  ['/checkpoint', checkpoint],
+  ['/passports', passports],
+  ['/inbox', inbox],
+  ['/notifications', notificationSettings],
+  ['/vaccination', vaccination],
+  ['/vaccination/sessions', sessionsFind],
+  ['/vaccination/sessions/:id', sessionBook],
+  ['/bookings/:id', booking],
+  ['/work', work],
+  ['/dept/queue', deptQueue],
+  ['/dept/units', deptUnits],
+  ['/site/sessions', siteSessions],
+  ['/admin/vaccines', adminVaccines],
+  ['/stats', stats],
+  ['/dashboard', dashboard],
+  ['/doses', reactionDoses],
+  ['/reaction', reactionReport],
+  ['/triage', triage],
+  ['/site/visit', siteVisit],
+  ['/site/observation', siteObservation],
+  ['/site/stock', siteStock],
 ];
 
 // Screens a signed-in account without its own profile may open.
-const WITHOUT_PROFILE = new Set([signin, profile, claim, security, staff, invitations, passkeyOffer]);
+const WITHOUT_PROFILE = new Set([signin, profile, claim, security, staff, invitations, passkeyOffer,
+  work, deptQueue, deptUnits, siteSessions, adminVaccines]);
+WITHOUT_PROFILE.add(dashboard);
+WITHOUT_PROFILE.add(triage);
+[siteVisit, siteObservation, siteStock].forEach((x) => WITHOUT_PROFILE.add(x));
+const WORK_PATHS = /^\/(work|staff|dept|site|admin)(\/|$)/;
 
 const root = document.getElementById('app');
 let current = null;  // {screen, ctx}
@@ -77,9 +124,12 @@ function clearAnnouncements() {
 }
 
 function guard(screen) {
+  if (screen.public) return null;  // e.g. the checkpoint: a verdict needs no account
   if (screen === signin) return state.me ? (state.me.person ? '#/' : '#/profile') : null;
   if (!state.me) {
     if (state.offline && screen === home && state.people.length) return null;
+    if (state.offline && screen === inbox && cachedInbox()) return null;  // the last inbox seen
+    if (state.offline && screen === passports && state.people.length) return null;  // the kept passports
     return '#/signin';
   }
   if (!state.me.person && !WITHOUT_PROFILE.has(screen)) return isStaff() ? '#/staff' : '#/profile';
@@ -130,6 +180,14 @@ function navLink(href, label, here) {
   return html`<li><a href=${href} aria-current=${here ? 'page' : nothing}>${label}</a></li>`;
 }
 
+/** The inbox tab, with the unread count as a badge (and in its accessible name). */
+function inboxLink(here) {
+  const n = inboxBadge.unread;
+  return html`<li><a href="#/inbox" class=${n ? 'has-count' : nothing} aria-current=${here ? 'page' : nothing}
+    aria-label=${n ? t('nav.inbox_unread', {n}) : nothing}>${t('nav.inbox')}${n
+      ? html`<span class="count" aria-hidden="true">${n > 99 ? '99+' : n}</span>` : nothing}</a></li>`;
+}
+
 function layout(content) {
   const {path} = parseHash();
   const other = lang() === 'vi' ? 'en' : 'vi';
@@ -150,7 +208,11 @@ function layout(content) {
     ${signedIn ? html`<nav class="tabs" aria-label=${t('nav.label')}><ul>
       ${hasProfile ? navLink('#/', t('nav.home'), path === '/') : nothing}
       ${hasProfile ? navLink('#/dependants', t('nav.people'), path.startsWith('/dependants') || path.startsWith('/people')) : nothing}
-      ${isStaff() ? navLink('#/staff', t('nav.staff'), path === '/staff') : nothing}
+      ${hasProfile ? navLink('#/vaccination', t('nav.vaccination'), path.startsWith('/vaccination') || path.startsWith('/bookings')) : nothing}
+      ${isStaff() ? navLink('#/work', t('nav.work'), WORK_PATHS.test(path)) : nothing}
+      ${(state.me.held_roles ?? state.me.roles ?? []).some((r) => r.role === 'checkpoint_officer')
+        ? navLink('#/checkpoint', t('nav.checkpoint'), path === '/checkpoint') : nothing}
+      ${hasProfile ? inboxLink(path === '/inbox' || path === '/notifications') : nothing}
       ${navLink('#/security', t('nav.security'), path === '/security')}
     </ul></nav>` : nothing}`;
 }
@@ -190,6 +252,7 @@ async function boot() {
     live.alert = e.title || String(e);
   }
   if (!navigator.onLine) state.offline = true;
+  startBadge(() => draw(), () => !!state.me);
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => setOnline(true));
   window.addEventListener('offline', () => setOnline(false));

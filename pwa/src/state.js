@@ -2,6 +2,7 @@
 // Kept on the device: the profiles' ids and names and which one is shown (so the home screen
 // can show the last QR offline). Nothing else; all of it is wiped on sign-out.
 import {api, setCsrfFallback} from './api.js';
+import {forgetNotifications} from './notify.js';
 
 const OFFLINE_KEY = 'ssk.offline';
 const ACTIVE_KEY = 'ssk.active';
@@ -107,7 +108,10 @@ export async function forgetDevice() {
   try {
     localStorage.removeItem(OFFLINE_KEY);
     localStorage.removeItem(ACTIVE_KEY);
+    // Passports kept for offline use carry names and birth dates: never leave them behind.
+    for (const key of Object.keys(localStorage)) if (key.startsWith('ssk.passports')) localStorage.removeItem(key);
   } catch { /* ignore */ }
+  forgetNotifications();  // the cached inbox and this browser's push id
   if ('caches' in globalThis) {
     for (const name of await caches.keys()) if (name.startsWith('ssk-private')) await caches.delete(name);
   }

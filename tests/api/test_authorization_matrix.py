@@ -33,11 +33,14 @@ def declared_policy(app, rule, method):
 
 
 def url_for(rule) -> str:
-    path = rule.rule
+    """A concrete URL for the rule: random ids, 1 for integers, the first choice of an `any`."""
+    values = {}
     for arg in rule.arguments:
-        conv = rule._converters[arg].__class__.__name__
-        path = path.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", str(uuid.uuid4()) if conv != "IntegerConverter" else "1")
-    return path
+        conv = rule._converters[arg]
+        kind = type(conv).__name__
+        values[arg] = (1 if kind == "IntegerConverter" else sorted(conv.items)[0] if kind == "AnyConverter"
+                       else str(uuid.uuid4()))
+    return rule.build(values)[1]
 
 
 def call(client, method, path):

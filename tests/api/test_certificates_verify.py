@@ -4,7 +4,6 @@ vector's validation clock), judged exactly as tests/contract/test_dcc_vectors.py
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import zlib
 

@@ -238,3 +238,31 @@ def test_http_errors_are_problems(client, citizen):
     problem(client.http.delete("/api/v1/places/provinces", headers={"Accept-Language": "en"}), 405)
     problem(client.get("/places/provinces/99/wards"), 404)
     problem(citizen.post("/people/dependants", data="not json", headers={"Content-Type": "application/json"}), 400)
+
+
+def test_validator_messages_are_vietnamese_too(app):
+    c = ApiClient(app, lang="vi")
+    c.sign_in("0912000009")
+    body = problem(c.put("/people/me", profile(full_name="A", sex="X", national_id="123")), 422, "validation-failed")
+    assert body["errors"]["full_name"] == ["Độ dài phải từ 2 đến 120 ký tự."]
+    assert body["errors"]["sex"] == ["Phải là một trong: M, F."]
+    assert body["errors"]["national_id"] == ["Phải gồm đúng 12 chữ số."]
+
+
+def test_site_staff_see_a_person_allocated_to_their_site_from_another_province(app, citizen):
+    """A Hà Nội resident allocated to a Hồ Chí Minh City site can be checked in there."""
+    from api.booking.models import Registration
+    from api.catalog import service as catalog
+    from api.db import db
+    from tests.conftest import FIXED_NOW
+
+    token = citizen.get(f"/people/{citizen.person['id']}/qr").json["token"]
+    hcm = staff_client(app, "0901000002", "site_staff", "HCM-SG")
+    problem(hcm.post("/staff/person-lookups", {"qr": token, "reason": "check-in"}), 403, "out-of-scope")
+    with app.app_context(), db.sessions().begin() as session:  # setup: the province's allocation
+        site = catalog.unit_by_code(session, "HCM-SG")
+        session.add(Registration(person_id=citizen.person["id"], disease="covid-19", priority_group="other",
+                                 preferred_province_code=79, status="allocated", allocated_unit_id=site.id,
+                                 created_by=citizen.me["account_id"], created_at=FIXED_NOW, updated_at=FIXED_NOW))
+    r = hcm.post("/staff/person-lookups", {"qr": token, "reason": "check-in"})
+    assert r.status_code == 200 and r.json["person"]["id"] == citizen.person["id"]

@@ -11,7 +11,6 @@ import statistics
 import subprocess
 import uuid
 import zlib
-from pathlib import Path
 
 import pytest
 

@@ -9,7 +9,6 @@ import sqlalchemy.orm as so
 
 from notifications.channels import InboxChannel
 from notifications.channels.sms import HttpSmsGateway, SmsChannel
-from notifications.models import outbox_message
 from notifications.outbox import delivery_stats, enqueue
 from notifications.templates import TemplateError
 from notifications.worker import Worker

@@ -11,7 +11,6 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 
 import api.db  # noqa: F401
 import notifications.models  # noqa: F401
-from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None

@@ -3,6 +3,7 @@ import {html, nothing} from 'lit-html';
 import {t} from '../i18n/index.js';
 import {api} from '../api.js';
 import {state, activePerson, setActive, refresh} from '../state.js';
+import {badgeStyle, cachedPassports, loadPassports} from './passports.js';
 
 export default {
   title: 'home.title',
@@ -12,6 +13,8 @@ export default {
     ctx.s.qrFailed = false;
     if (!state.offline) {
       refresh().then(() => ctx.update()).catch(() => {});
+      const p = activePerson();
+      if (p) loadPassports(p.id).then(() => ctx.update()).catch(() => {});
       api.get('/guardian-invitations').then((l) => { ctx.s.invitations = l.length; ctx.update(); }).catch(() => {});
     }
   },
@@ -44,6 +47,11 @@ export default {
           <span>${t('home.bright_hint')}</span>
         </figcaption>
       </figure>
+      ${(() => {
+        const pp = cachedPassports(p.id);  // the domestic status, kept for offline use
+        return pp ? html`<p><a href="#/passports" class="badge status-${pp.status}" style=${badgeStyle(pp.status)} data-status=${pp.status}
+          id="home-status">${t(`passports.status_${pp.status}`)} · ${t('passports.link')}</a></p>` : nothing;
+      })()}
       ${s.invitations ? html`<p class="card attention"><a href="#/invitations">${t('people.invitations', {n: s.invitations})}</a></p>` : nothing}
       <section class="section" aria-labelledby="sw-h">
         <h2 id="sw-h">${t('home.profiles')}</h2>
@@ -57,6 +65,7 @@ export default {
         </ul>
       </section>
       ${state.offline ? nothing : html`<nav class="links" aria-label=${t('home.more')}>
+        <a class="button primary" id="doses-link" href=${`#/doses?person=${encodeURIComponent(p.id)}`}>${t('home.doses_link')}</a>
         <a class="button secondary" href="#/dependants/new">${t('people.add')}</a>
         <a class="button secondary" href=${self ? '#/profile' : `#/people/${encodeURIComponent(p.id)}`}>${t('home.profile_link')}</a>
         <a class="button secondary" href="#/security">${t('nav.security')}</a>

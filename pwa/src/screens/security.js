@@ -3,6 +3,7 @@ import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
 import {api} from '../api.js';
 import {state, refresh, forgetDevice} from '../state.js';
+import {disablePush} from '../notify.js';
 import {formatDateTime} from '../format.js';
 import {formatVnPhone} from '../phone.js';
 import {field, formValues} from '../ui.js';
@@ -47,6 +48,7 @@ async function load(ctx) {
 export async function signOut(ctx) {
   ctx.s.signingOut = true; ctx.update();
   try {
+    await disablePush().catch(() => {});  // before the session ends (the contract's rule)
     await api.post('/auth/logout', {});
   } catch (e) {
     if (e.status !== 401) {

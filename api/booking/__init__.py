@@ -1,0 +1,1 @@
+"""Registration, approval and allocation, vaccination sessions (slots), bookings."""

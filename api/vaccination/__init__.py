@@ -1,0 +1,1 @@
+"""At the site: stock ledger, check-in, screening, dose records, observation, corrections, imports."""

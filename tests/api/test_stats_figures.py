@@ -1,0 +1,242 @@
+"""Statistics: every published figure equals a count made directly from the records."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from api.catalog import rules as engine
+from api.catalog import service as catalog
+from api.catalog.models import OrgUnit, VaccineProduct
+from api.db import db, new_id
+from api.people.models import Person
+from api.stats import service as stats
+from api.stats.models import StatCoverage, StatDoseDaily, StatDue, StatPerson
+from api.vaccination.models import COUNTED, DoseRecord
+from api.vaccination.stock import LOCAL
+from tests.api.test_auth import problem
+from tests.api.test_vaccination_support import TODAY, citizen_of, person, staff
+from tests.conftest import FIXED_NOW
+
+PRODUCTS = ("pfizer-biontech", "astrazeneca", "moderna")
+SITES = ("HN-HK", "HN-BD", "HCM-SG")
+
+
+def _refresh(app, now):
+    with app.app_context(), db.sessions().begin() as s:
+        return stats.refresh_stats(s, now)
+
+
+def _dose(s, person_id, *, site, product, number, on, series="primary", now=FIXED_NOW):
+    d = DoseRecord(id=new_id(), person_id=person_id, disease="840539006", product_code=product, lot_id=None,
+                   lot_number="L1", dose_number=number, series=series,
+                   administered_at=datetime.combine(on, time(9), tzinfo=LOCAL), administered_on=on,
+                   unit_id=site.id, site_name=site.name, province_code=site.province_code, recorded_by="test",
+                   status="valid", source="site", created_at=now, updated_at=now, version=1)
+    s.add(d)
+    return d
+
+
+def _random_mix(app, rng: random.Random, *, people: int, now: datetime) -> list[str]:
+    """People in two provinces with 1-3 doses each over 20 days."""
+    ids = []
+    with app.app_context(), db.sessions().begin() as s:
+        sites = {c: s.scalar(sa.select(OrgUnit).filter_by(code=c)) for c in SITES}
+        for i in range(people):
+            prov = rng.choice((1, 1, 79))
+            p = Person(full_name=f"Người {i}", date_of_birth=date(1980 + i % 30, 1, 1), sex="F", province_code=prov,
+                       ward_code=None, national_id=None, phone=None, address_line="", created_at=now, updated_at=now)
+            s.add(p)
+            s.flush()
+            product = rng.choice(PRODUCTS)
+            day = TODAY - timedelta(days=rng.randrange(40, 60))
+            for n in range(1, rng.randrange(1, 4) + 1):
+                _dose(s, p.id, site=sites[rng.choice(SITES)], product=product, number=n, on=day,
+                      series="booster" if n == 3 else "primary", now=now)
+                day += timedelta(days=rng.randrange(21, 35))
+            ids.append(p.id)
+    return ids
+
+
+def _correct(app, rng: random.Random, *, now: datetime, k: int) -> None:
+    """Corrections as the corrections service makes them: a new version and updated_at."""
+    with app.app_context(), db.sessions().begin() as s:
+        doses = s.scalars(sa.select(DoseRecord).where(DoseRecord.status.in_(COUNTED))
+                          .order_by(DoseRecord.id)).all()
+        for d in rng.sample(doses, k):
+            what = rng.choice(("void", "product", "day", "site"))
+            if what == "void":
+                d.status, d.void_reason = "voided", "entered twice"
+            elif what == "product":
+                d.product_code, d.status = rng.choice(PRODUCTS), "corrected"
+            elif what == "day":
+                d.administered_on -= timedelta(days=1)
+                d.administered_at -= timedelta(days=1)
+                d.status = "corrected"
+            else:
+                site = s.scalar(sa.select(OrgUnit).filter_by(code=rng.choice(SITES)))
+                d.unit_id, d.province_code, d.status = site.id, site.province_code, "corrected"
+            d.updated_at = now
+
+
+def _direct(app, *, today: date):
+    """The figures counted straight from dose records and people (the rules engine for coverage)."""
+    with app.app_context(), db.reads().begin() as s:
+        primary = dict(s.execute(sa.select(VaccineProduct.code, VaccineProduct.doses_in_primary_series)).all())
+        rows = s.execute(sa.select(DoseRecord).where(DoseRecord.status.in_(COUNTED))).scalars().all()
+        daily = Counter((d.administered_on, d.province_code or 0, d.product_code,
+                         stats.dose_kind(d.series, d.dose_number, primary[d.product_code])) for d in rows)
+        rules = catalog.load_rule_set(s)
+        by_person: dict[str, list] = {}
+        for d in rows:
+            by_person.setdefault(d.person_id, []).append(engine.GivenDose(d.product_code, d.dose_number, d.administered_on))
+        cover = Counter()
+        for pid, given in by_person.items():
+            p = s.get(Person, pid)
+            st = engine.series_status(given, rules)
+            cover[(p.province_code, "at_least_one")] += 1
+            cover[(p.province_code, "primary_complete")] += st.status == "green"
+            cover[(p.province_code, "booster")] += st.boosters > 0
+        return rows, daily, cover
+
+
+def _stored(app):
+    with app.app_context(), db.reads().begin() as s:
+        daily = Counter({(r.day, r.province_code, r.product_code, r.kind): r.count
+                         for r in s.scalars(sa.select(StatDoseDaily)) if r.count})
+        cover = Counter()
+        for r in s.scalars(sa.select(StatCoverage)):
+            for k in ("at_least_one", "primary_complete", "booster"):
+                if getattr(r, k):
+                    cover[(r.province_code, k)] = getattr(r, k)
+        return daily, cover
+
+
+def _due_cells(app) -> Counter:
+    with app.app_context(), db.reads().begin() as s:
+        return +Counter({(r.province_code, r.next_product, r.next_due_by): r.count for r in s.execute(
+            sa.select(StatDue.__table__))})
+
+
+def _due_direct(app) -> Counter:
+    ps = StatPerson.__table__
+    with app.app_context(), db.reads().begin() as s:
+        return Counter({(p, n, d): c for p, n, d, c in s.execute(
+            sa.select(ps.c.province_code, ps.c.next_product, ps.c.next_due_by, sa.func.count())
+            .where(ps.c.next_due_by.isnot(None)).group_by(ps.c.province_code, ps.c.next_product, ps.c.next_due_by))})
+
+
+def test_figures_equal_direct_counts_after_doses_and_corrections(app, clock):
+    rng = random.Random(8)
+    now = FIXED_NOW
+    _random_mix(app, rng, people=60, now=now)
+    assert _refresh(app, now) > 0
+    for step in range(3):  # corrections and new doses between incremental refreshes
+        now += timedelta(minutes=30)
+        _correct(app, rng, now=now, k=8)
+        _random_mix(app, rng, people=10, now=now)
+        _refresh(app, now)
+        assert _refresh(app, now) == 0  # idempotent: the overlap window re-reads, changes nothing
+        rows, daily, cover = _direct(app, today=TODAY)
+        stored_daily, stored_cover = _stored(app)
+        assert stored_daily == +daily
+        assert stored_cover == +cover
+        assert _due_cells(app) == _due_direct(app)  # stat_due is stat_person summed, after corrections
+
+    clock.advance(hours=2)
+    public = app.test_client().get("/api/v1/public/stats?from=2026-09-01&to=2026-11-23").json
+    per_day = Counter()
+    for d in rows:
+        per_day[d.administered_on.isoformat()] += 1
+    for cell in public["doses_per_day"]:
+        n = per_day[cell["day"]]
+        assert cell["total"] == (None if 0 < n < 10 else n)
+    for c in public["coverage"]:
+        n = cover[(c["province_code"], "at_least_one")]
+        assert c["at_least_one"] == (None if 0 < n < 10 else n)
+        assert c["suppressed"] == any(0 < cover[(c["province_code"], k)] < 10
+                                      for k in ("at_least_one", "primary_complete", "booster"))
+    assert public["metadata"]["suppression"]["threshold"] == 10
+    assert public["updated_at"] is not None and public["from"] == "2026-09-01" and public["to"] == "2026-11-23"
+
+    # the department of Hà Nội sees its own province only: doses in range equal a direct count
+    dept = staff(app, "department_staff", "P01")
+    body = dept.get("/stats/dashboard?from=2026-09-01&to=2026-11-23").json
+    direct_hn = sum(1 for d in rows if d.province_code == 1 and date(2026, 9, 1) <= d.administered_on <= TODAY)
+    assert body["doses"]["total"] == direct_hn
+    assert body["scope"]["province_codes"] == [1]
+    with app.app_context(), db.reads().begin() as s:
+        ps = StatPerson.__table__
+        overdue = lambda *w: s.scalar(sa.select(sa.func.count()).where(ps.c.next_due_by < TODAY, *w))
+        hn_overdue, all_overdue = overdue(ps.c.province_code == 1), overdue()
+    assert body["overdue"]["total"] == hn_overdue
+    hcm_site = None
+    with app.app_context(), db.reads().begin() as s:
+        hcm_site = s.scalar(sa.select(OrgUnit.id).filter_by(code="HCM-SG"))
+    problem(dept.get(f"/stats/dashboard?unit_id={hcm_site}"), 403, "stats-out-of-scope")
+    nat = staff(app, "national_admin", "VN").get("/stats/dashboard?from=2026-09-01&to=2026-11-23").json
+    assert nat["overdue"]["total"] == all_overdue
+    assert nat["doses"]["total"] == sum(1 for d in rows if date(2026, 9, 1) <= d.administered_on <= TODAY)
+
+
+def test_small_cells_are_suppressed_and_said_so(app):
+    who = person(app)
+    with app.app_context(), db.sessions().begin() as s:
+        _dose(s, who["id"], site=s.scalar(sa.select(OrgUnit).filter_by(code="HN-HK")), product="pfizer-biontech",
+              number=1, on=TODAY)
+    _refresh(app, FIXED_NOW)
+    c = app.test_client()
+    r = c.get("/api/v1/public/stats")
+    assert r.status_code == 200 and "public" in r.headers["Cache-Control"] and r.headers["ETag"]
+    today = [d for d in r.json["doses_per_day"] if d["day"] == TODAY.isoformat()][0]
+    assert today["total"] is None and today["suppressed"] is True and today["first"] is None
+    hn = [p for p in r.json["coverage"] if p["province_code"] == 1][0]
+    assert hn["at_least_one"] is None and hn["suppressed"]
+    assert "percent" in r.json["metadata"]["denominators"]
+    assert c.get("/api/v1/public/stats", headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+    csv = c.get("/api/v1/public/stats/coverage.csv")
+    assert csv.mimetype == "text/csv" and csv.text.splitlines()[0].startswith("province_code,province_name")
+    assert c.get("/api/v1/public/stats?format=csv").text.startswith("day,first")
+    spec = c.get("/api/v1/openapi.json").json
+    assert "/api/v1/public/stats" in spec["paths"] and "/api/v1/public/stats/doses.csv" in spec["paths"]
+
+
+def test_the_dashboard_needs_staff_and_site_staff_see_their_site(app):
+    me = citizen_of(app, person(app)["id"])
+    assert me.get("/stats/dashboard").status_code == 403
+    assert app.test_client().get("/api/v1/stats/dashboard").status_code == 401
+    site = staff(app, "site_staff", "HN-HK")
+    body = site.get("/stats/dashboard?format=json").json
+    assert body["scope"]["national"] is False and len(body["scope"]["unit_ids"]) == 1
+    assert all(s["site_name"] for s in body["sessions"])
+    csv = site.get("/stats/dashboard?format=csv")
+    assert csv.mimetype == "text/csv" and csv.text.startswith("section,unit,item,metric,value")
+
+
+def test_a_site_dose_and_its_voiding_correction_move_the_figures(app):
+    """Through the real services: a dose at the site, then a citizen's correction approved by the department."""
+    from tests.api.test_vaccination_support import give, lot, open_session, png_b64, ready_visit
+
+    def cell(today_kind="first"):
+        with app.app_context(), db.reads().begin() as s:
+            return s.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatDoseDaily.count), 0)).where(
+                StatDoseDaily.day == TODAY, StatDoseDaily.province_code == 1, StatDoseDaily.kind == today_kind))
+
+    open_session(app, "HN-HK")
+    site = staff(app, "site_staff", "HN-HK")
+    who = person(app)
+    dose = give(site, ready_visit(app, site, who), lot(app, "HN-HK")).json
+    _refresh(app, FIXED_NOW + timedelta(minutes=1))
+    assert cell() == 1
+    me = citizen_of(app, who["id"])
+    req = me.post(f"/people/{who['id']}/corrections", {"kind": "dose", "dose_record_id": dose["id"],
+                                                        "changes": {"void": True}, "reason": "Never had it",
+                                                        "evidence_base64": [png_b64()]}).json
+    r = staff(app, "department_staff", "P01").post(f"/corrections/{req['id']}/approve", {})
+    assert r.status_code == 200, r.json
+    _refresh(app, FIXED_NOW + timedelta(minutes=2))
+    assert cell() == 0
+    with app.app_context(), db.reads().begin() as s:
+        assert s.scalar(sa.select(StatCoverage.at_least_one).where(StatCoverage.province_code == 1)) in (0, None)
