@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export SSK_INSTANCE_PATH ?= instance
 
-.PHONY: run setup build migrate seed test test-api test-e2e test-pwa lint bench clean
+.PHONY: run setup build migrate seed test test-api bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,8 +32,12 @@ seed: migrate
 	$(BIN)/flask --app wsgi demo seed
 
 ## run: build the PWA, migrate the SQLite database, seed demo data, serve http://localhost:8000
+## with the notification worker and the scheduler (reminders, statistics) beside it
 run: build seed
 	@echo "Serving http://localhost:$(PORT)  (one-time codes go to $(SSK_INSTANCE_PATH)/outbox-sms.log)"
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask --app wsgi notifications worker & \
+	$(BIN)/flask --app wsgi notifications schedule --every 60 & \
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py --bind localhost:$(PORT) wsgi:app
 
 ## test: every suite (unit, API on SQLite and PostgreSQL, contract, e2e in Chromium, PWA unit)
@@ -46,8 +50,17 @@ test: build
 test-api: setup
 	SSK_TEST_POSTGRES_URL=$$(infra/testdb.sh start) $(BIN)/python -m pytest -p no:cacheprovider tests/api tests/unit
 
-bench: setup
-	$(BIN)/python infra/bench/run_all.py
+## bench: every benchmark, one after another (by hand: minutes each, never in CI)
+bench: build
+	$(BIN)/python infra/bench/bench_passports.py
+	$(BIN)/python infra/bench/bench_verify.py
+	$(BIN)/python infra/bench/bench_booking.py
+	$(BIN)/python infra/bench/bench_doses.py
+	$(BIN)/python infra/bench/bench_notifications.py
+	$(BIN)/python infra/bench/bench_stats.py --doses 1000000
+
+bench-%: build
+	$(BIN)/python infra/bench/bench_$*.py
 
 clean:
 	rm -rf $(VENV) pwa/node_modules pwa/dist test-artifacts

@@ -1016,6 +1016,16 @@ def release_expired(sessions: so.sessionmaker, *, now: datetime, batch: int = 10
     return counts
 
 
+def release_expired_job(session: so.Session, now: datetime) -> int:
+    """The scheduler's form of release_expired (api/notify/registry.py JOBS).
+
+    It works in its own batched transactions on the same engine; the scheduler's session is left
+    untouched (on SQLite, touching it first would hold the write lock the batches need).
+    """
+    counts = release_expired(so.sessionmaker(session.get_bind(), expire_on_commit=False), now=now)
+    return counts["expired"] + counts["missed"]
+
+
 def calendar(sessions: so.sessionmaker, principal: Principal, booking_id: str, *, now: datetime) -> str:
     """The appointment as an .ics file (no ID number or other personal data beyond the name)."""
     view = get_booking(sessions, principal, booking_id)

@@ -33,10 +33,10 @@ JOBS: tuple[str, ...] = (
     "api.notify.reminders:appointment_2h",
     "api.notify.reminders:next_dose_due",
     "api.notify.reminders:next_dose_overdue",
-    # "api.reactions.reminders:reaction_followups",
     "api.stats.service:refresh_stats",  # aggregates, not messages: returns the records it moved
     "api.reactions.jobs:reaction_followups",
     "api.reactions.jobs:escalate_serious_reactions",
+    "api.booking.service:release_expired_job",  # seats of unconfirmed and missed bookings
 )
 
 TARGETS: dict[str, str] = {

@@ -240,3 +240,26 @@ def test_a_site_dose_and_its_voiding_correction_move_the_figures(app):
     assert cell() == 0
     with app.app_context(), db.reads().begin() as s:
         assert s.scalar(sa.select(StatCoverage.at_least_one).where(StatCoverage.province_code == 1)) in (0, None)
+
+
+def test_a_person_who_moves_province_moves_their_coverage_cells(app):
+    """No dose changes: the person's own record does (a new version), and only that re-evaluates them."""
+    rng = random.Random(21)
+    now = FIXED_NOW
+    ids = _random_mix(app, rng, people=12, now=now)
+    _refresh(app, now)
+    now += timedelta(minutes=3)  # inside the overlap window: everyone is read again, nobody changed
+    assert _refresh(app, now) == 0
+    with app.app_context(), db.sessions().begin() as s:
+        for pid in ids[:4]:
+            p = s.get(Person, pid)
+            p.province_code = 79 if p.province_code == 1 else 1
+            p.updated_at = now
+    _refresh(app, now)
+    _, _, cover = _direct(app, today=TODAY)
+    assert _stored(app)[1] == +cover
+    assert _due_cells(app) == _due_direct(app)
+    with app.app_context(), db.reads().begin() as s:
+        versions = dict(s.execute(sa.select(StatPerson.person_id, StatPerson.person_version)
+                                  .where(StatPerson.person_id.in_(ids[:4]))).all())
+        assert versions == dict(s.execute(sa.select(Person.id, Person.version).where(Person.id.in_(ids[:4]))).all())
