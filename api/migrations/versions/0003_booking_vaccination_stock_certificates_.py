@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002_certificates
-Create Date: 2026-11-23 16:46:26.033692
+Create Date: 2026-11-23 17:08:45.133275
 """
 from alembic import op
 import sqlalchemy as sa
@@ -60,6 +60,13 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('dose_record_id', name=op.f('pk_stat_dose_seen'))
     )
+    op.create_table('stat_due',
+    sa.Column('province_code', sa.Integer(), nullable=False),
+    sa.Column('next_product', sa.String(length=40), nullable=False),
+    sa.Column('next_due_by', sa.Date(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('province_code', 'next_product', 'next_due_by', name=op.f('pk_stat_due'))
+    )
     op.create_table('stat_person',
     sa.Column('person_id', sa.String(length=36), nullable=False),
     sa.Column('province_code', sa.Integer(), nullable=False),
@@ -69,6 +76,7 @@ def upgrade() -> None:
     sa.Column('last_unit_id', sa.String(length=36), nullable=True),
     sa.Column('next_product', sa.String(length=40), nullable=True),
     sa.Column('next_due_by', sa.Date(), nullable=True),
+    sa.Column('person_version', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_stat_person'))
     )
     with op.batch_alter_table('stat_person', schema=None) as batch_op:
@@ -743,6 +751,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stat_person_last_unit_id'))
 
     op.drop_table('stat_person')
+    op.drop_table('stat_due')
     op.drop_table('stat_dose_seen')
     with op.batch_alter_table('stat_dose_daily', schema=None) as batch_op:
         batch_op.drop_index('ix_stat_dose_daily_province_day')
