@@ -38,6 +38,8 @@ import {inbox as inboxBadge, startBadge, cachedInbox} from './notify.js';
 import siteVisit from './screens/site-visit.js';
 import siteObservation from './screens/site-observation.js';
 import siteStock from './screens/site-stock.js';
+import deptCampaigns from './screens/dept-campaigns.js';
+import deptSafety from './screens/dept-safety.js';
 
 const routes = [
   ['/signin', signin],
@@ -72,6 +74,8 @@ const routes = [
   ['/site/visit', siteVisit],
   ['/site/observation', siteObservation],
   ['/site/stock', siteStock],
+  ['/dept/campaigns', deptCampaigns],
+  ['/dept/safety', deptSafety],
 ];
 
 // Screens a signed-in account without its own profile may open.
@@ -80,6 +84,7 @@ const WITHOUT_PROFILE = new Set([signin, profile, claim, security, staff, invita
 WITHOUT_PROFILE.add(dashboard);
 WITHOUT_PROFILE.add(triage);
 [siteVisit, siteObservation, siteStock].forEach((x) => WITHOUT_PROFILE.add(x));
+[deptCampaigns, deptSafety].forEach((x) => WITHOUT_PROFILE.add(x));
 const WORK_PATHS = /^\/(work|staff|dept|site|admin)(\/|$)/;
 
 const root = document.getElementById('app');

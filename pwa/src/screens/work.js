@@ -14,6 +14,8 @@ const TOOLS = [
   {href: '#/dept/queue', key: 'work.queue', roles: DEPARTMENT},
   {href: '#/dept/units', key: 'work.units', roles: DEPARTMENT},
   {href: '#/admin/vaccines', key: 'work.vaccines', roles: ADMIN},
+  {href: '#/dept/campaigns', key: 'work.campaigns', roles: DEPARTMENT},
+  {href: '#/dept/safety', key: 'work.safety', roles: DEPARTMENT},
 ];
 
 export default {
