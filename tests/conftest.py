@@ -11,6 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
+# The shared test material (official vectors) sits beside the checkout: ../shared
+SHARED = Path(os.environ.get("SSK_SHARED") or (ROOT.parent / "shared"))
+VECTORS = SHARED / "vectors"
 FIXED_NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
 
 

@@ -27,8 +27,9 @@ from tests.api.test_auth import problem
 from tests.api.test_vaccination_support import (citizen_of, count, give, guardian_of, lot,
                                                 open_session, person, png_b64, ready_visit, staff)
 from tests.contract.contract_decoder import decode_hc1, decode_shc
+from tests.conftest import VECTORS
 
-SCHEMA = Path("/work/shared/vectors/dcc-schema/DCC.combined-schema.json")
+SCHEMA = (VECTORS / "dcc-schema/DCC.combined-schema.json")
 if not SCHEMA.exists():
     SCHEMA = Path(__file__).resolve().parents[3] / "shared/vectors/dcc-schema/DCC.combined-schema.json"
 

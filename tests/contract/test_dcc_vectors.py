@@ -20,9 +20,10 @@ import zxingcpp
 from PIL import Image
 
 from signing import TrustList, verify_hcert
+from tests.conftest import VECTORS as SHARED_VECTORS
 
-ROOT = Path("/work/shared/vectors/dcc-testdata")
-VALUESETS = Path("/work/shared/vectors/dcc-schema/valuesets")
+ROOT = SHARED_VECTORS / "dcc-testdata"
+VALUESETS = SHARED_VECTORS / "dcc-schema/valuesets"
 VECTORS = sorted(ROOT.glob("**/*.json"))
 
 # upstream uses DECODE and VERIFY both for "COSE/CWT structure broken" (CBO1: a signed COSE whose

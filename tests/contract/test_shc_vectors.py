@@ -17,8 +17,9 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from signing.shc import MAX_SINGLE_QR_JWS, check_jwks, check_shc_payload, numeric_decode, verify_shc
+from tests.conftest import VECTORS
 
-ROOT = Path("/work/shared/vectors/shc-examples")
+ROOT = (VECTORS / "shc-examples")
 MANIFEST = json.loads((ROOT / "MANIFEST.json").read_text())
 FIXED_NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)  # for the cases whose "at" is null
 

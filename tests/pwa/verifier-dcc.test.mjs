@@ -1,3 +1,4 @@
+import {fileURLToPath} from 'node:url';
 // The PWA verifier against the official EU DCC test vectors (/work/shared/vectors/dcc-testdata),
 // judged exactly as tests/contract/test_dcc_vectors.py judges the server's verifier: a vector
 // carries one expected flag per stage, and our verdict's `reason` names the stage that decided.
@@ -7,7 +8,7 @@ import {readFileSync, readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {TrustList, VALUE_SETS, b64decode, verifyHcert} from '../../pwa/src/verifier/index.js';
 
-const ROOT = process.env.SSK_VECTORS ?? '/work/shared/vectors/dcc-testdata';
+const ROOT = process.env.SSK_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors/dcc-testdata', import.meta.url));
 
 // upstream uses DECODE and VERIFY both for "COSE/CWT structure broken"
 export const REASON_FLAG = {

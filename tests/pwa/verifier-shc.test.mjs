@@ -1,3 +1,4 @@
+import {fileURLToPath} from 'node:url';
 // The PWA verifier against the SMART Health Card spec examples and the official validator's
 // cases (/work/shared/vectors/shc-examples/MANIFEST.json), judged as tests/contract/
 // test_shc_vectors.py judges the server's verifier. Image cases (QR decoding) and issuer key-set
@@ -9,7 +10,7 @@ import path from 'node:path';
 import {IssuerKeys, numericDecode, verifyShc} from '../../pwa/src/verifier/index.js';
 import {checkShcPayload} from '../../pwa/src/verifier/shc.js';
 
-const ROOT = process.env.SSK_SHC_VECTORS ?? '/work/shared/vectors/shc-examples';
+const ROOT = process.env.SSK_SHC_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors/shc-examples', import.meta.url));
 const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, 'MANIFEST.json'), 'utf8'));
 const FIXED_NOW = Date.UTC(2024, 5, 1); // for the cases whose "at" is null, as the Python test
 const MAX_SINGLE_QR_JWS = 1195;

@@ -15,8 +15,9 @@ from signing import (KeyStore, b45decode, b45encode, check_dcc_structure, issue_
                      make_uvci, transliterate_icao, uvci_checksum, uvci_hash, verify_hcert)
 
 from signing_builders import NOW, sample_payload
+from tests.conftest import VECTORS
 
-SCHEMA_DIR = Path("/work/shared/vectors/dcc-schema")
+SCHEMA_DIR = (VECTORS / "dcc-schema")
 
 
 @pytest.fixture(scope="module")
