@@ -32,7 +32,6 @@ import asyncio
 import json
 import os
 import resource
-import shutil
 import signal
 import socket
 import statistics
@@ -49,58 +48,11 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1] if Path("/usr/lib/postgresql").exists() else None
-AS_ROOT = os.geteuid() == 0
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-# ---------------------------------------------------------------- PostgreSQL of our own
-
-def _as_pg(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    if AS_ROOT:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cluster:
-    """A throwaway, durable PostgreSQL cluster: fsync and synchronous_commit on (the defaults)."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="ssk-bench-doses-pg-"))
-        self.port = free_port()
-        if AS_ROOT:
-            shutil.chown(self.dir, "postgres")
-        _as_pg([str(PG_BIN / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                "--locale=C.UTF-8"])
-        with open(self.dir / "postgresql.conf", "a") as f:
-            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.dir}'\n"
-                    "max_connections = 200\nshared_buffers = 256MB\nsynchronous_commit = on\nfsync = on\n")
-        _as_pg([str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-l", str(self.dir / "server.log"), "-w", "start"])
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        self.sa_url = self.url.replace("postgresql://", "postgresql+psycopg://")
-
-    def settings(self) -> str:
-        eng = sa.create_engine(self.sa_url)
-        with eng.connect() as c:
-            out = ", ".join(f"{n}={c.exec_driver_sql(f'SHOW {n}').scalar()}"
-                            for n in ("server_version", "fsync", "synchronous_commit", "shared_buffers"))
-        eng.dispose()
-        return out
-
-    def postmaster_pid(self) -> int:
-        return int((self.dir / "postmaster.pid").read_text().split()[0])
-
-    def stop(self) -> None:
-        try:
-            _as_pg([str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "stop"])
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+from infra.bench.pgcluster import PG_BIN, Cluster, free_port  # noqa: E402
+from infra.bench.pgcluster import as_pg as _as_pg  # noqa: E402
 
 
 # ---------------------------------------------------------------- CPU accounting (where the time goes)
@@ -457,7 +409,7 @@ def main() -> None:
     if args.sites > args.clients:
         args.sites = args.clients
 
-    cluster = Cluster()
+    cluster = Cluster("ssk-bench-doses-pg-")
     procs: list[subprocess.Popen] = []
     try:
         print(f"PostgreSQL: {cluster.settings()}")
