@@ -27,7 +27,11 @@ port = $port
 CONF
     fi
     if ! as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
-      as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+      if ! as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null; then
+        # a cluster left broken by a killed session: it only ever holds throwaway test data
+        rm -rf "$dir"
+        exec "$0" start
+      fi
     fi
     echo "$url";;
   stop) as_pg "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null || true;;
