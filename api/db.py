@@ -139,8 +139,6 @@ class Database:
         return self._get("engine")
 
     def create_all(self) -> None:
-        import api.models  # noqa: F401  (registers every table on Base.metadata)
-
         for metadata in all_metadata():
             metadata.create_all(self.engine)
 

@@ -39,8 +39,15 @@ def person_out(managed) -> dict:
 
 
 def person_fields(args: dict) -> dict:
-    """PersonIn as loaded by marshmallow → the service's flat field names."""
+    """PersonIn as loaded by marshmallow → the service's flat field names (phone in E.164).
+
+    :raises InvalidPhone: a phone that cannot be dialled.
+    """
+    from api.auth.phones import normalise_phone
+
     out = {k: args[k] for k in ("full_name", "date_of_birth", "sex", "national_id", "phone") if k in args}
+    if out.get("phone"):
+        out["phone"] = normalise_phone(out["phone"])
     if "address" in args:
         addr = args["address"]
         out.update(province_code=addr.get("province_code"), ward_code=addr.get("ward_code"),

@@ -53,8 +53,6 @@ class OwnProfile(MethodView):
     def put(self, args):
         """Create or update your own profile."""
         fields = person_fields(args)
-        if fields.get("phone"):
-            fields["phone"] = normalise_phone(fields["phone"])
         with db.sessions().begin() as session:
             m = service.save_own_profile(session, current_principal(), fields,
                                          signer_for_qr=token_signer(), now=clock.now())
@@ -88,8 +86,6 @@ class PersonById(MethodView):
     def patch(self, args, person_id):
         """Change a profile you manage (send If-Match: the ETag you read)."""
         fields = person_fields(args)
-        if fields.get("phone"):
-            fields["phone"] = normalise_phone(fields["phone"])
         with db.sessions().begin() as session:
             m = service.update_person(session, current_principal(), person_id, fields,
                                       expected_version=_if_match(), now=clock.now())
@@ -105,8 +101,6 @@ class Dependants(MethodView):
     def post(self, args):
         """Add a dependant (a child without an ID card, an elderly parent with one)."""
         fields = person_fields(args)
-        if fields.get("phone"):
-            fields["phone"] = normalise_phone(fields["phone"])
         with db.sessions().begin() as session:
             m = service.add_dependant(session, current_principal(), fields, args["relationship"],
                                       signer_for_qr=token_signer(), now=clock.now())

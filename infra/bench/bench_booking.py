@@ -25,12 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,8 +44,10 @@ import sqlalchemy as sa  # noqa: E402
 
 
 
-from infra.bench.pgcluster import PG_BIN, Cluster, free_port  # noqa: E402
-from infra.bench.pgcluster import as_pg as _as_pg  # noqa: E402
+from infra.bench.harness import PG_BIN, Cluster, free_port, request_bytes, stop  # noqa: E402
+from infra.bench.harness import as_pg as _as_pg  # noqa: E402
+from infra.bench.harness import one_request as _one  # noqa: E402
+from infra.bench.harness import start_gunicorn as _start_gunicorn  # noqa: E402
 
 
 # ---------------------------------------------------------------- data
@@ -189,48 +188,7 @@ LOGS = Path(tempfile.mkdtemp(prefix="ssk-bench-logs-"))
 TEMP_DIRS: list[Path] = []
 
 
-def start_gunicorn(target: str, env: dict, port: int, workers: int, cwd: Path) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"),
-           "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "2048", target]
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=open(LOGS / f"gunicorn-{port}.log", "w"), start_new_session=True)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not start: see {LOGS}/gunicorn-{port}.log")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 # ---------------------------------------------------------------- load generator
-
-async def _one(port: int, raw: bytes) -> tuple[int, float]:
-    t0 = time.perf_counter()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(raw)
-    data = await reader.read()  # sync workers close the connection after the answer
-    writer.close()
-    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
-    return status, time.perf_counter() - t0
-
-
-def request_bytes(method: str, path: str, body: dict | None, headers: dict) -> bytes:
-    payload = json.dumps(body).encode() if body is not None else b""
-    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
-    if body is not None:
-        head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
-
 
 async def drive(port: int, make_request, *, clients: int, seconds: float, limit: int | None = None):
     """`clients` coroutines, each sending the next request when its answer came back."""
@@ -332,9 +290,9 @@ def main() -> None:
         (bare_dir / "bare_app.py").write_text(BARE)
         (bare_dir / "hello_app.py").write_text(HELLO)
         hello_port = free_port()
-        procs.append(start_gunicorn("wsgi:app", env, api_port, args.workers, ROOT))
-        procs.append(start_gunicorn("bare_app:app", {**env, "PYTHONPATH": str(ROOT)}, bare_port, args.workers, bare_dir))
-        procs.append(start_gunicorn("hello_app:app", {}, hello_port, args.workers, bare_dir))
+        procs.append(_start_gunicorn("wsgi:app", env, api_port, args.workers, ROOT, LOGS))
+        procs.append(_start_gunicorn("bare_app:app", {**env, "PYTHONPATH": str(ROOT)}, bare_port, args.workers, bare_dir, LOGS))
+        procs.append(_start_gunicorn("hello_app:app", {}, hello_port, args.workers, bare_dir, LOGS))
 
         clients, slots = data["clients"], data["slots"]
 

@@ -28,6 +28,7 @@ def test_profile_round_trip_with_official_address_names(citizen):
     ({"address": {"province_code": 99}}, "address.province_code"),
     ({"date_of_birth": "2030-01-01", "national_id": None}, "date_of_birth"),
     ({"sex": "X"}, "sex"),
+    ({"phone": "12345"}, "phone"),
 ])
 def test_inconsistent_identity_is_a_422_and_changes_nothing(app, overrides, field):
     c = ApiClient(app)

@@ -1,18 +1,23 @@
-"""A throwaway, durable PostgreSQL cluster for the benchmarks (fsync and synchronous_commit on,
-unlike the test cluster), and the small process helpers they share."""
+"""What the HTTP benchmarks share: a throwaway, durable PostgreSQL cluster (fsync and
+synchronous_commit on, unlike the test cluster), gunicorn start/stop, and the raw-HTTP client."""
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1] if Path("/usr/lib/postgresql").exists() else None
 AS_ROOT = os.geteuid() == 0
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def as_pg(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -61,3 +66,45 @@ class Cluster:
             as_pg([str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "stop"])
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_gunicorn(target: str, env: dict, port: int, workers: int, cwd: Path, logs: Path) -> subprocess.Popen:
+    """gunicorn with the app's own settings (infra/gunicorn.conf.py), ready when its port answers."""
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "infra/gunicorn.conf.py"),
+           "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "2048", target]
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=open(logs / f"gunicorn-{port}.log", "w"), start_new_session=True)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start: see {logs}/gunicorn-{port}.log")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def request_bytes(method: str, path: str, body: dict | None, headers: dict) -> bytes:
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    if body is not None:
+        head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
+
+
+async def one_request(port: int, raw: bytes) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    data = await reader.read()  # sync workers close the connection after the answer
+    writer.close()
+    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
+    return status, time.perf_counter() - t0
