@@ -139,6 +139,15 @@ TEMPLATES: dict[str, Template] = {
             "The vaccination certificate of {person_name} has been reissued; the old one is no "
             "longer valid. Open the app to see the new QR code."),
     ),
+    "certificate_updated": Template(
+        ("person_name",),
+        vi=("Chứng nhận tiêm chủng đã được cập nhật",
+            "Chứng nhận tiêm chủng của {person_name} đã có thêm mũi tiêm mới; chứng nhận trước đó "
+            "vẫn còn hiệu lực. Mở ứng dụng để xem mã QR mới."),
+        en=("Vaccination certificate updated",
+            "The vaccination certificate of {person_name} now lists the new dose; the earlier one "
+            "stays valid. Open the app to see the new QR code."),
+    ),
     "reaction_followup_day1": Template(
         ("person_name", "vaccine"),
         vi=("Theo dõi sau tiêm (ngày 1)",

@@ -188,7 +188,8 @@ class Bookings(MethodView):
     def post(self, args):
         """Book a slot for yourself or a dependant (resending the same Idempotency-Key returns the first booking)."""
         view, created = service.book(db.sessions(), current_principal(), person_id=args["person_id"],
-                                     slot_id=args["slot_id"], key=key_from_request(), now=clock.now())
+                                     slot_id=args["slot_id"], key=key_from_request(), now=clock.now(),
+                                     connect=db.autocommit)
         return _booking_out(view), 201, ({} if created else {"Idempotent-Replayed": "true"})
 
 

@@ -2,13 +2,15 @@
 
 Every function takes a sessionmaker and owns its transaction, and takes `now` from the edge.
 The booking hot path (`book`) is one SELECT that brings everything the checks need, the rules
-engine in memory, then the conditional UPDATE of the slot and the INSERT of the booking: five
-round trips with BEGIN and COMMIT, whatever the history of the person.
+engine in memory, then the conditional UPDATE of the slot and the INSERT of the booking as one
+statement on an autocommit connection: two round trips, whatever the history of the person.
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -735,6 +737,26 @@ def _check_seat(session: so.Session, principal: Principal, row, person_id: str, 
 _TAKE_SEAT = (sa.update(slot_t).where(slot_t.c.id == sa.bindparam("slot_id"), slot_t.c.booked < slot_t.c.capacity)
               .values(booked=slot_t.c.booked + 1))
 _INSERT_BOOKING = sa.insert(booking_t)
+_BOOKING_COLUMNS = ("id", "person_id", "slot_id", "session_id", "disease", "dose_number", "dose", "rule_id",
+                    "status", "starts_at", "ends_at", "confirm_by", "booked_by", "idempotency_key",
+                    "created_at", "updated_at", "end_reason")
+
+
+def _seat_and_booking():
+    """PostgreSQL: the seat and the booking in ONE statement, atomic on its own (no BEGIN/COMMIT):
+    ``WITH taken AS (UPDATE slot … WHERE id = :slot_id AND booked < capacity RETURNING id)
+    INSERT INTO booking … SELECT … FROM taken RETURNING id``. No seat: nothing inserted, no row (the
+    driver's rowcount is -1 for this statement, so RETURNING says it). A unique
+    violation of the INSERT undoes the UPDATE with it."""
+    taken = _TAKE_SEAT.returning(slot_t.c.id).cte("taken")
+    # b_-prefixed: an UPDATE takes parameters named like its table's columns as SET values
+    values = sa.select(*(sa.bindparam("b_" + c, type_=booking_t.c[c].type) for c in _BOOKING_COLUMNS)
+                       ).select_from(taken)
+    return (sa.insert(booking_t).from_select(list(_BOOKING_COLUMNS), values).add_cte(taken)
+            .returning(booking_t.c.id))
+
+
+_SEAT_AND_BOOKING = _seat_and_booking()
 
 
 def _take_seat(session: so.Session, slot_id: str) -> None:
@@ -756,31 +778,60 @@ def _violated(exc: sa_exc.IntegrityError, name: str, columns: str) -> bool:
     return columns in str(exc.orig)
 
 
+@contextmanager
+def _booking_session(sessions: so.sessionmaker, connect) -> Iterator[so.Session]:
+    """PostgreSQL: a session on an autocommit connection (each statement its own transaction);
+    SQLite: one BEGIN IMMEDIATE transaction around the read and the write."""
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        with sessions.begin() as session:
+            yield session
+        return
+    connect = connect or sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT").connect
+    with connect() as conn, so.Session(bind=conn) as session:
+        yield session
+
+
+def _write_booking(session: so.Session, values: dict) -> None:
+    """Take the seat and insert the booking, atomically. :raises SlotFull, IntegrityError:"""
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"slot_id": values["slot_id"]} | {"b_" + k: v for k, v in values.items()}
+        if session.execute(_SEAT_AND_BOOKING, params).first() is None:
+            slot_id = values["slot_id"]
+            raise SlotFull(f"Slot {slot_id} has no free place.", detail_vi="Khung giờ này đã hết chỗ.",
+                           slot_id=slot_id)
+        return
+    _take_seat(session, values["slot_id"])  # SQLite: no DML in a CTE; inside BEGIN IMMEDIATE
+    session.execute(_INSERT_BOOKING, values)
+
+
 def book(sessions: so.sessionmaker, principal: Principal, *, person_id: str, slot_id: str,
-         key: str | None, now: datetime) -> tuple[dict, bool]:
+         key: str | None, now: datetime, connect=None) -> tuple[dict, bool]:
     """Book a seat for oneself or a dependant; (booking, created).
 
+    On PostgreSQL, `connect` gives an autocommit connection (`db.autocommit`): the hot path is one
+    SELECT with everything the checks need, the rules engine in memory, and one statement that
+    takes the seat and inserts the booking: with the session look-up, three round trips. The read
+    is not in the write's transaction (under READ COMMITTED it was not protected before either):
+    the database's constraints (capacity, one active booking per dose, one booking per key) hold.
     Resending the same Idempotency-Key returns the first booking (created False).
     :raises NotFound, NotGuardian, SlotFull, SessionPast, SessionCancelled, SessionOutOfScope,
         RegistrationRequired, RegistrationPending, RegistrationCancelled, AlreadyBooked, NotEligible,
         IdempotencyKeyReused:
     """
     try:
-        with sessions.begin() as session:
+        with _booking_session(sessions, connect) as session:
             row = _seat_row(session, principal, person_id, slot_id, key=key)
-            if row is None:
-                existing = key is not None and session.scalar(sa.select(booking_t.c.id).where(
-                    booking_t.c.booked_by == principal.account_id, booking_t.c.idempotency_key == key))
-                if existing:
-                    return _replay(session, existing, person_id, slot_id), False
-                raise NotFound("No such slot.", detail_vi="Không có khung giờ này.", slot_id=slot_id)
-            if key is not None and row.existing_id:
-                return _replay(session, row.existing_id, person_id, slot_id), False
+            if row is None or (key is not None and row.existing_id):
+                existing = row.existing_id if row is not None else key is not None and session.scalar(
+                    sa.select(booking_t.c.id).where(booking_t.c.booked_by == principal.account_id,
+                                                    booking_t.c.idempotency_key == key))
+                if not existing:
+                    raise NotFound("No such slot.", detail_vi="Không có khung giờ này.", slot_id=slot_id)
+                return _replay(session, existing, person_id, slot_id), False
             answer = _check_seat(session, principal, row, person_id, now=now)
-            _take_seat(session, slot_id)
             status, confirm_by = _status_for(row.starts_at, now)
             booking_id = new_id()
-            session.execute(_INSERT_BOOKING, dict(
+            _write_booking(session, dict(
                 id=booking_id, person_id=person_id, slot_id=slot_id, session_id=row.session_id,
                 disease=row.target_disease, dose_number=answer.dose_number, dose=answer.dose,
                 rule_id=answer.rule_id, status=status, starts_at=row.starts_at, ends_at=row.ends_at,

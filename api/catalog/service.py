@@ -267,12 +267,18 @@ def list_rules(sessions: so.sessionmaker, *, product_code: str | None = None,
 
 def _forget_rules(session: so.Session) -> None:
     with _cache_lock:
-        _cache.pop(session.get_bind(), None)
+        _cache.pop(_engine_of(session), None)
+
+
+def _engine_of(session: so.Session) -> sa.Engine:
+    """The cache key: the engine, also when the session is bound to one of its connections."""
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind)
 
 
 def load_rule_set(session: so.Session) -> engine.RuleSet:
     """Every product and rule version as the engine's input (cached per process, RULES_TTL)."""
-    bind = session.get_bind()
+    bind = _engine_of(session)
     hit = _cache.get(bind)
     if hit is not None and time.monotonic() - hit[0] < RULES_TTL:
         return hit[1]

@@ -632,6 +632,23 @@ def reissue_after_change(session: so.Session, person_id: str, *, now: dt.datetim
     return new
 
 
+def supersede_after_new_dose(session: so.Session, person_id: str, *, dose_id: str,
+                             now: dt.datetime) -> None:
+    """A new counted dose: the current certificates are superseded, not revoked (they stay true
+    for the doses they list; a holder may keep showing one), and `current_passports` issues new
+    ones on the next read. The holder and guardians hear that a certificate is ready."""
+    superseded = session.execute(
+        sa.update(IssuedCertificate)
+        .where(IssuedCertificate.person_id == person_id, IssuedCertificate.superseded_at.is_(None))
+        .values(superseded_at=now)).rowcount
+    from api.notify.service import notify
+
+    template = "certificate_updated" if superseded else "certificate_ready"
+    notify(session, person_id=person_id, template=template,
+           params={"person_name": _holder_name(session, person_id)},
+           dedupe_key=f"{template}:{dose_id}", now=now)
+
+
 def current_passports(session: so.Session, issuer: Issuer, person_id: str, *,
                       now: dt.datetime) -> dict[str, "IssuedCertificate"]:
     """The person's current certificates; issued now if missing, stale, or within RENEW_BEFORE

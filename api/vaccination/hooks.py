@@ -1,9 +1,9 @@
 """What other domains do when a dose record is written or changes.
 
-`on_dose_changed` is called inside the transaction that wrote the change, after the dose row is
-flushed and before the commit (and, on the site's hot path, before the stock row is taken, so a
-slow hook does not hold the hot stock lock). It is called when a dose record:
-- is written at a site (status 'valid', version 1);
+`on_dose_recorded` is called on the site's hot path, in the transaction that writes a new dose
+record (status 'valid', version 1), before the stock row is taken (a slow hook must not hold the
+hot stock lock). `on_dose_changed` is called inside the transaction that wrote the change, after
+the dose row is flushed and before the commit, when a dose record:
 - is approved after a backfill or an import (pending_approval → 'valid');
 - is corrected ('corrected'), voided ('voided') or renumbered (dose_number/series changed).
 
@@ -25,6 +25,15 @@ import sqlalchemy.orm as so
 
 from api.certificates import service as certificates
 from api.vaccination.models import DoseRecord
+
+
+def on_dose_recorded(session: so.Session, dose: DoseRecord, now: datetime) -> None:
+    """A new dose was given at a site: the holder's current passports no longer tell the whole
+    story. They are superseded (not revoked: what they say stays true) and the next read issues
+    new ones; the holder and guardians are told. Issue-on-read keeps three signatures, the
+    holder's dose history and three certificate rows off the site's hot path (measured: the
+    inline re-issue cost more than half of a dose record's server time)."""
+    certificates.supersede_after_new_dose(session, dose.person_id, dose_id=dose.id, now=now)
 
 
 def on_dose_changed(session: so.Session, dose: DoseRecord, now: datetime) -> None:

@@ -608,7 +608,7 @@ def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose
                                     "person_id": row.person_id, "unit_id": row.site_id,
                                     "details": {"dose_record_id": dose_id}})
             # The hook gets the same values as a DoseRecord (not attached to the session).
-            hooks.on_dose_changed(session, DoseRecord(**values), now)
+            hooks.on_dose_recorded(session, DoseRecord(**values), now)
             if not conn.execute(_TAKE_ONE(), {"p_unit": row.site_id, "p_lot": row.lot_id, "p_now": now}).rowcount:
                 # Another tablet took the last dose of this lot between our read and now.
                 raise OutOfStock("This lot has no dose left at this site.", detail_vi="Lô này đã hết liều tại điểm tiêm.",

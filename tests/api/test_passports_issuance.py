@@ -10,6 +10,7 @@ import io
 import json
 import re
 import struct
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from api.db import db
 from notifications.models import outbox_message
 from signing import uvci_hash
 from tests.api.test_auth import problem
-from tests.api.test_vaccination_support import (citizen_of, count, give, guardian_of, lot,
+from tests.api.test_vaccination_support import (citizen_of, count, give, given_dose, guardian_of, lot,
                                                 open_session, person, png_b64, ready_visit, staff)
 from tests.contract.contract_decoder import decode_hc1, decode_shc
 from tests.conftest import VECTORS
@@ -134,6 +135,35 @@ def test_a_corrected_dose_reissues_at_once_and_revokes_the_old_passport(app, dcc
         templates = conn.scalars(sa.select(outbox_message.c.template).where(
             outbox_message.c.person_id == who["id"])).all()
     assert "certificate_reissued" in templates
+
+
+def test_a_new_dose_supersedes_without_revoking_and_the_next_read_issues(app, dcc_schema):
+    """A dose given at a site does not sign anything on the site's hot path: the current
+    passports are superseded (not revoked: they stay true for the dose they list) and the next
+    read issues new ones listing both doses."""
+    open_session(app, "HN-HK")
+    site = staff(app, "site_staff", "HN-HK")
+    who = person(app)
+    me = citizen_of(app, who["id"])
+    given_dose(app, who, on=date(2026, 10, 20), number=1)
+    first = me.get(f"/people/{who['id']}/passports").json
+    assert first["status"] == "yellow"
+    r = give(site, ready_visit(app, site, who), lot(app, "HN-HK"))
+    assert r.status_code == 201, r.json
+    with app.app_context(), db.reads().begin() as s:
+        rows = s.scalars(sa.select(IssuedCertificate).filter_by(person_id=who["id"])).all()
+    assert len(rows) == 3 and all(r.superseded_at and not r.revoked for r in rows)
+    second = me.get(f"/people/{who['id']}/passports").json
+    assert second["uvci"] != first["uvci"] and second["status"] == "green"
+    dcc, _ = _checked(app, me, second, dcc_schema)
+    assert (dcc["v"][0]["dn"], dcc["v"][0]["sd"]) == (2, 2)
+    assert _verify(me, first["hc1"])["status"] == "valid"  # still true: superseded, not revoked
+    assert _verify(me, second["hc1"])["status"] == "valid"
+    assert count(app, IssuedCertificate, person_id=who["id"]) == 6
+    with app.app_context(), db.engine.connect() as conn:
+        templates = conn.scalars(sa.select(outbox_message.c.template).where(
+            outbox_message.c.person_id == who["id"])).all()
+    assert "certificate_updated" in templates and "certificate_reissued" not in templates
 
 
 def _b64u(text: str) -> bytes:

@@ -9,7 +9,7 @@ REQUIRED = {
     "otp_code", "guardian_invite", "appointment_day_before", "appointment_2h", "next_dose_due",
     "next_dose_overdue", "registration_approved", "registration_rejected",
     "registration_allocated", "booking_changed", "booking_cancelled_by_site",
-    "certificate_ready", "certificate_reissued", "reaction_followup_day1",
+    "certificate_ready", "certificate_reissued", "certificate_updated", "reaction_followup_day1",
     "reaction_followup_day7", "serious_reaction_alert", "lot_quarantined", "campaign_message",
 }
 
