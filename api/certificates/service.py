@@ -632,15 +632,18 @@ def reissue_after_change(session: so.Session, person_id: str, *, now: dt.datetim
     return new
 
 
+_SUPERSEDE = (sa.update(IssuedCertificate.__table__)
+              .where(IssuedCertificate.person_id == sa.bindparam("holder"),
+                     IssuedCertificate.superseded_at.is_(None))
+              .values(superseded_at=sa.bindparam("at")))
+
+
 def supersede_after_new_dose(session: so.Session, person_id: str, *, dose_id: str,
                              now: dt.datetime) -> None:
     """A new counted dose: the current certificates are superseded, not revoked (they stay true
     for the doses they list; a holder may keep showing one), and `current_passports` issues new
     ones on the next read. The holder and guardians hear that a certificate is ready."""
-    superseded = session.execute(
-        sa.update(IssuedCertificate)
-        .where(IssuedCertificate.person_id == person_id, IssuedCertificate.superseded_at.is_(None))
-        .values(superseded_at=now)).rowcount
+    superseded = session.execute(_SUPERSEDE, {"holder": person_id, "at": now}).rowcount
     from api.notify.service import notify
 
     template = "certificate_updated" if superseded else "certificate_ready"
@@ -702,10 +705,16 @@ def get_passports(sessions: so.sessionmaker, principal, person_id: str, *, issue
     raise AssertionError("unreachable")
 
 
-def _holder_name(session: so.Session, person_id: str) -> str:
-    from api.people.models import Person
+_HOLDER_NAME = None
 
-    return session.scalar(sa.select(Person.full_name).where(Person.id == person_id))
+
+def _holder_name(session: so.Session, person_id: str) -> str:
+    global _HOLDER_NAME
+    if _HOLDER_NAME is None:  # built once: the dose hook runs on the site's hot path
+        from api.people.models import Person
+
+        _HOLDER_NAME = sa.select(Person.full_name).where(Person.id == sa.bindparam("person_id"))
+    return session.scalar(_HOLDER_NAME, {"person_id": person_id})
 
 
 def passport_download(sessions: so.sessionmaker, principal, person_id: str, *, issuer: Issuer,

@@ -384,6 +384,26 @@ def audience(person_ids) -> sa.CompoundSelect:
     return sa.union(own, guardians)  # UNION, not UNION ALL: a guardian of two hears once
 
 
+def _recipient_query(accounts) -> sa.Select:
+    return (sa.select(Account.id, Account.phone, NotificationPreference)
+            .outerjoin(NotificationPreference, NotificationPreference.account_id == Account.id)
+            .where(Account.id.in_(accounts)).order_by(Account.id))
+
+
+_OF_ONE_PERSON = None
+
+
+def _of_one_person() -> tuple[sa.Select, sa.Select]:
+    """notify()'s two statements for one person, built once (it runs on hot paths: a dose
+    record, a booking change): the accounts that hear about them, and the person's own phone
+    for when none does (no row: no such person)."""
+    global _OF_ONE_PERSON
+    if _OF_ONE_PERSON is None:
+        _OF_ONE_PERSON = (_recipient_query(audience([sa.bindparam("person_id")])),
+                          sa.select(Person.phone).where(Person.id == sa.bindparam("person_id")))
+    return _OF_ONE_PERSON
+
+
 def load_recipients(session: so.Session, accounts) -> list[Recipient]:
     """Accounts (a list of ids, or a SELECT of them) with preferences and devices.
 
@@ -392,10 +412,10 @@ def load_recipients(session: so.Session, accounts) -> list[Recipient]:
     """
     if isinstance(accounts, list) and not accounts:
         return []
-    found = session.execute(
-        sa.select(Account.id, Account.phone, NotificationPreference)
-        .outerjoin(NotificationPreference, NotificationPreference.account_id == Account.id)
-        .where(Account.id.in_(accounts)).order_by(Account.id)).all()
+    return _with_devices(session, session.execute(_recipient_query(accounts)).all())
+
+
+def _with_devices(session: so.Session, found) -> list[Recipient]:
     prefs = {a: Preferences.of(pref) for a, _, pref in found}
     devices: dict[str, dict[str, list]] = {}
     wanted = [a for a, p in prefs.items() if p.push]
@@ -468,13 +488,14 @@ def notify(session: so.Session, *, person_id: str, template: str, params: Mappin
         raise templates.TemplateError(f"unknown template {template!r}")
     if urgent and not tpl.safety:
         raise ValueError(f"{template} is not a safety template: it cannot pass quiet hours")
-    recipients = load_recipients(session, audience([person_id]))
+    accounts, own_phone = _of_one_person()
+    recipients = _with_devices(session, session.execute(accounts, {"person_id": person_id}).all())
     if not recipients:
         # Nobody has an account for this person (a walk-in recorded at a site): their own phone.
-        phone = session.scalar(sa.select(Person.phone).where(Person.id == person_id))
-        if phone is None and session.get(Person, person_id) is None:
+        row = session.execute(own_phone, {"person_id": person_id}).first()
+        if row is None:
             raise ValueError(f"no person {person_id}")
-        recipients = [Recipient(None, phone, Preferences(sms=True))] if phone else []
+        recipients = [Recipient(None, row.phone, Preferences(sms=True))] if row.phone else []
     by_lang = {lang: {**params, **(lang_params or {}).get(lang, {})} for lang in LANGS}
     base = _base_key(dedupe_key)
     written: list[str] = []

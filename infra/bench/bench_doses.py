@@ -11,8 +11,9 @@ What it does, all on this machine:
 3. serves the app under gunicorn with infra/gunicorn.conf.py and drives
    POST /api/v1/visits/{id}/doses (with an Idempotency-Key) from `--clients` concurrent tablets
    (one asyncio process; a new connection per request, as the sync workers close them), each
-   tablet recording at its own site; then again with the passport hook (hooks.on_dose_changed,
-   which re-issues the holder's certificate inside the dose transaction) switched off;
+   tablet recording at its own site; then again with the dose hook (hooks.on_dose_recorded,
+   which supersedes the holder's passports and tells holder and guardians, inside the dose
+   transaction; the new passports are issued on the next read) switched off;
 4. measures, in the same run and on the same tables, the raw rate of the same transaction in SQL
    with pgbench and a custom script: (a) what the issue names — dose INSERT, ledger INSERT and the
    conditional stock UPDATE — and (b) everything the API's dose transaction sends (its SELECT and
@@ -206,12 +207,12 @@ def count_statements(app, tab: dict) -> list[str]:
 # ---------------------------------------------------------------- servers
 
 NO_HOOK = """
-# The same app with api.vaccination.hooks.on_dose_changed doing nothing: shows what the passport
-# re-issue that the hook runs inside the dose transaction costs.
+# The same app with api.vaccination.hooks.on_dose_recorded doing nothing: shows what the hook
+# (supersede the passports, notify holder and guardians) costs inside the dose transaction.
 import wsgi
 from api.vaccination import hooks
 
-hooks.on_dose_changed = lambda session, dose, now: None
+hooks.on_dose_recorded = lambda session, dose, now: None
 app = wsgi.app
 """
 HELLO = """
@@ -429,7 +430,7 @@ def main() -> None:
                                     hello_dir, LOGS))
         run_load(no_hook_port, warm, seconds=3, ok=200, label="(warm-up)")
         no_hook = run_load(no_hook_port, no_hook_queues, seconds=args.seconds, ok=201,
-                           label="API POST doses, passport hook switched off", watch=watch | {
+                           label="API POST doses, dose hook switched off", watch=watch | {
                                f"gunicorn ({args.workers} workers)": procs[-1].pid})
         for p in procs:
             stop(p)
@@ -458,7 +459,7 @@ def main() -> None:
         print(f"  of the gunicorn share: a WSGI hello world costs {hello['cpu']['gunicorn'] / max(hello['ok'], 1) * 1000:.2f} ms "
               f"a request, a signed-in GET of a constant (guard: session look-up; Flask, flask-smorest, JSON) "
               f"{floor['cpu'][g] / max(floor['ok'], 1) * 1000:.2f} ms; the dose's own work is the rest")
-        print(f"  without the passport re-issue in the dose transaction (hooks.on_dose_changed): "
+        print(f"  without the dose hook (hooks.on_dose_recorded: supersede passports, notify): "
               f"{no_hook['rate']:,.0f}/s; PostgreSQL {no_hook['cpu']['PostgreSQL'] / max(no_hook['ok'], 1) * 1000:.2f} ms, "
               f"gunicorn {no_hook['cpu'][g] / max(no_hook['ok'], 1) * 1000:.2f} ms a dose")
         print(f"  (the machine served {hello['rate']:,.0f} hello-world req/s: FACTS.md says 6,000-9,000 on a quiet box;"
