@@ -69,14 +69,17 @@ function language() {
  * One request to the API.
  * @param {string} method
  * @param {string} path below /api/v1, e.g. "/auth/me"
- * @param {{body?: any, idempotencyKey?: string, ifMatch?: string, withMeta?: boolean}} options
+ * @param {{body?: any, raw?: Blob, contentType?: string, idempotencyKey?: string, ifMatch?: string,
+ *          withMeta?: boolean}} options (`raw` is sent as it is, e.g. a multipart() body)
  * @returns {Promise<any>} the JSON body (null for 204), or {data, etag, status} with withMeta
  * @throws {ApiError}
  */
-export async function request(method, path, {body, idempotencyKey, ifMatch, withMeta = false} = {}) {
+export async function request(method, path, {body, raw, contentType, idempotencyKey, ifMatch,
+                                             withMeta = false} = {}) {
   const headers = {'Accept': 'application/json, application/problem+json',
                    'Accept-Language': language()};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = contentType ?? raw.type;  // a file or a multipart()
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (!SAFE.has(method)) {
     const token = csrfToken();
     if (token) headers['X-CSRF-Token'] = token;
@@ -87,7 +90,7 @@ export async function request(method, path, {body, idempotencyKey, ifMatch, with
   try {
     res = await fetch(`${BASE}${path}`, {
       method, headers, credentials: 'same-origin', cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError({status: 0, title: offlineMessage}, {offline: true});
@@ -108,4 +111,39 @@ export const api = {
   put: (path, body, opts = {}) => request('PUT', path, {...opts, body}),
   patch: (path, body, opts = {}) => request('PATCH', path, {...opts, body}),
   del: (path, opts) => request('DELETE', path, opts),
+  /** POST a multipart() body (photos, a CSV file) with the same CSRF and idempotency headers. */
+  upload: (path, form, opts = {}) => request('POST', path, {...opts, raw: form.blob, contentType: form.contentType}),
 };
+
+/**
+ * A multipart/form-data body built by hand. Its boundary is given by the caller (derive it from the
+ * intent's Idempotency-Key): a resend of the same intent is then the same bytes, so the server
+ * replays its first answer; FormData picks a new random boundary on every send, which the server
+ * would see as another body with a reused key (a 422).
+ * @param {Array<[string, string | Blob]>} parts text fields and files (a File keeps its name and type)
+ * @param {string} boundary 1-70 characters of [0-9A-Za-z-]
+ * @returns {{blob: Blob, contentType: string}}
+ */
+export function multipart(parts, boundary) {
+  const safe = (v) => String(v).replace(/[\r\n"\\]/g, '_');
+  const chunks = [];
+  for (const [name, value] of parts) {
+    if (typeof value === 'string') {
+      chunks.push(`--${boundary}\r\nContent-Disposition: form-data; name="${safe(name)}"\r\n\r\n`, value, '\r\n');
+    } else {
+      chunks.push(`--${boundary}\r\nContent-Disposition: form-data; name="${safe(name)}"; `
+        + `filename="${safe(value.name ?? 'file')}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`,
+      value, '\r\n');
+    }
+  }
+  chunks.push(`--${boundary}--\r\n`);
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  return {blob: new Blob(chunks, {type: contentType}), contentType};
+}
+
+/** The SHA-256 of a file or text, in hex: what an upload's intent is keyed on. */
+export async function sha256Hex(data) {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : await data.arrayBuffer();
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

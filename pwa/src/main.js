@@ -38,8 +38,11 @@ import {inbox as inboxBadge, startBadge, cachedInbox} from './notify.js';
 import siteVisit from './screens/site-visit.js';
 import siteObservation from './screens/site-observation.js';
 import siteStock from './screens/site-stock.js';
+import stockMoves from './screens/stock-moves.js';
 import deptCampaigns from './screens/dept-campaigns.js';
 import deptSafety from './screens/dept-safety.js';
+import {corrections, doseHistory} from './screens/corrections.js';
+import {correctionQueue, correctionDetail, backfills, imports as doseImports, importDetail} from './screens/records-work.js';
 
 const routes = [
   ['/signin', signin],
@@ -74,8 +77,16 @@ const routes = [
   ['/site/visit', siteVisit],
   ['/site/observation', siteObservation],
   ['/site/stock', siteStock],
+  ['/site/stock/moves', stockMoves],
   ['/dept/campaigns', deptCampaigns],
   ['/dept/safety', deptSafety],
+  ['/corrections', corrections],
+  ['/doses/:id/history', doseHistory],
+  ['/work/corrections', correctionQueue],
+  ['/work/corrections/:id', correctionDetail],
+  ['/work/backfills', backfills],
+  ['/work/imports', doseImports],
+  ['/work/imports/:id', importDetail],
 ];
 
 // Screens a signed-in account without its own profile may open.
@@ -84,7 +95,9 @@ const WITHOUT_PROFILE = new Set([signin, profile, claim, security, staff, invita
 WITHOUT_PROFILE.add(dashboard);
 WITHOUT_PROFILE.add(triage);
 [siteVisit, siteObservation, siteStock].forEach((x) => WITHOUT_PROFILE.add(x));
+WITHOUT_PROFILE.add(stockMoves);
 [deptCampaigns, deptSafety].forEach((x) => WITHOUT_PROFILE.add(x));
+[correctionQueue, correctionDetail, backfills, doseImports, importDetail].forEach((x) => WITHOUT_PROFILE.add(x));
 const WORK_PATHS = /^\/(work|staff|dept|site|admin)(\/|$)/;
 
 const root = document.getElementById('app');

@@ -40,6 +40,7 @@ export default {
           : html`<button type="button" class="secondary" aria-expanded=${s.editing ? 'true' : 'false'}
               @click=${() => toggleEdit(ctx)}>${t('person.edit')}</button>`}
       </div>
+      <p><a href=${`#/corrections?person=${encodeURIComponent(p.id)}&kind=person`}>${t('corr.person_link')}</a></p>
       ${s.editing ? editSection(ctx) : nothing}
       ${guardiansSection(ctx)}`;
   },

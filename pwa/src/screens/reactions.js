@@ -6,7 +6,7 @@ import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
 import {api} from '../api.js';
 import {Intent} from '../intent.js';
-import {formatDateTime} from '../format.js';
+import {formatDate, formatDateTime} from '../format.js';
 import {textarea, formValues, formError, focusFirstError, localMsg} from '../ui.js';
 import {busyButton, problemText} from './common.js';
 import {personFor, personPicker, vaxHref, doseLabel} from './vax-common.js';
@@ -82,7 +82,16 @@ export const doses = {
               <a class="button primary" href=${vaxHref('/reaction', {dose: d.id, person: p.id})}
                 aria-label=${t('react.how_feel_for', {vaccine: doseName(d), date: formatDateTime(d.administered_at, lang())})}>
                 ${t('react.how_feel')}</a>
+              <p class="dose-links">
+                <a href=${vaxHref(`/doses/${encodeURIComponent(d.id)}/history`, {person: p.id})}
+                  aria-label=${t('corr.dose_history_for', {vaccine: doseName(d), date: formatDate(d.administered_on, lang())})}>
+                  ${t('corr.dose_history')}</a>
+                <a href=${vaxHref('/corrections', {person: p.id, dose: d.id})}
+                  aria-label=${t('corr.dose_fix_for', {vaccine: doseName(d), date: formatDate(d.administered_on, lang())})}>
+                  ${t('corr.dose_fix')}</a>
+              </p>
             </li>`)}</ul>`}
+        <p><a class="button secondary" id="corrections-link" href=${vaxHref('/corrections', {person: p.id})}>${t('corr.doses_link')}</a></p>
       </section>
       ${reportsSection(ctx)}`;
   },

@@ -24,6 +24,7 @@ export default {
     return html`
       <h1>${t('ss.title')}</h1>
       ${siteNav('#/site/stock')}
+      <p><a href="#/site/stock/moves${ctx.s.siteId ? `?unit=${encodeURIComponent(ctx.s.siteId)}` : ''}">${t('sm.open')}</a></p>
       ${sitePicker(ctx, () => load(ctx))}
       ${queueBanner(ctx)}
       ${st === null ? html`<p class="loading">${t('app.loading')}</p>` : html`

@@ -10,12 +10,16 @@ const TOOLS = [
   {href: '#/site/visit', key: 'work.site_visit', roles: SITE},
   {href: '#/site/observation', key: 'work.site_observation', roles: SITE},
   {href: '#/site/stock', key: 'work.site_stock', roles: SITE},
+  {href: '#/site/stock/moves', key: 'work.stock_moves', roles: SITE},
   {href: '#/triage', key: 'work.triage', roles: ['site_staff', 'department_staff']},
   {href: '#/dept/queue', key: 'work.queue', roles: DEPARTMENT},
   {href: '#/dept/units', key: 'work.units', roles: DEPARTMENT},
   {href: '#/admin/vaccines', key: 'work.vaccines', roles: ADMIN},
   {href: '#/dept/campaigns', key: 'work.campaigns', roles: DEPARTMENT},
   {href: '#/dept/safety', key: 'work.safety', roles: DEPARTMENT},
+  {href: '#/work/corrections', key: 'work.corrections', roles: SITE},
+  {href: '#/work/backfills', key: 'work.backfills', roles: SITE},
+  {href: '#/work/imports', key: 'work.imports', roles: SITE},
 ];
 
 export default {
