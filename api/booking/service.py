@@ -684,14 +684,14 @@ def _seat_query():
     return _SEAT_QUERY
 
 
-def _seat_row(session: so.Session, principal: Principal, person_id: str, slot_id: str, *,
+def _seat_row(session: so.Session | sa.Connection, principal: Principal, person_id: str, slot_id: str, *,
               key: str | None, exclude_booking: str = ""):
     return session.execute(_seat_query(), {
         "person_id": person_id, "account_id": principal.account_id, "slot_id": slot_id, "key": key,
         "exclude": exclude_booking}).one_or_none()
 
 
-def _check_seat(session: so.Session, principal: Principal, row, person_id: str, *, now: datetime) -> engine.NextDose:
+def _check_seat(session: so.Session | sa.Connection, principal: Principal, row, person_id: str, *, now: datetime) -> engine.NextDose:
     """The checks of a booking, in the order a person would want to hear them.
 
     :raises NotGuardian, NotFound, SessionCancelled, SessionPast, RegistrationRequired,
@@ -759,7 +759,7 @@ def _seat_and_booking():
 _SEAT_AND_BOOKING = _seat_and_booking()
 
 
-def _take_seat(session: so.Session, slot_id: str) -> None:
+def _take_seat(session: so.Session | sa.Connection, slot_id: str) -> None:
     """Take one seat if one is free. :raises SlotFull:"""
     taken = session.execute(_TAKE_SEAT, {"slot_id": slot_id}).rowcount
     if not taken:
@@ -779,29 +779,30 @@ def _violated(exc: sa_exc.IntegrityError, name: str, columns: str) -> bool:
 
 
 @contextmanager
-def _booking_session(sessions: so.sessionmaker, connect) -> Iterator[so.Session]:
-    """PostgreSQL: a session on an autocommit connection (each statement its own transaction);
-    SQLite: one BEGIN IMMEDIATE transaction around the read and the write."""
+def _booking_connection(sessions: so.sessionmaker, connect) -> Iterator[sa.Connection]:
+    """PostgreSQL: an autocommit connection (each statement its own transaction); SQLite: the
+    connection of one BEGIN IMMEDIATE transaction around the read and the write. Core only: the
+    ORM session's layers cost a booking more than its rules engine does."""
     if sessions.kw["bind"].dialect.name != "postgresql":
         with sessions.begin() as session:
-            yield session
+            yield session.connection()
         return
     connect = connect or sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT").connect
-    with connect() as conn, so.Session(bind=conn) as session:
-        yield session
+    with connect() as conn:
+        yield conn
 
 
-def _write_booking(session: so.Session, values: dict) -> None:
+def _write_booking(conn: sa.Connection, values: dict) -> None:
     """Take the seat and insert the booking, atomically. :raises SlotFull, IntegrityError:"""
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         params = {"slot_id": values["slot_id"]} | {"b_" + k: v for k, v in values.items()}
-        if session.execute(_SEAT_AND_BOOKING, params).first() is None:
+        if conn.execute(_SEAT_AND_BOOKING, params).first() is None:
             slot_id = values["slot_id"]
             raise SlotFull(f"Slot {slot_id} has no free place.", detail_vi="Khung giờ này đã hết chỗ.",
                            slot_id=slot_id)
         return
-    _take_seat(session, values["slot_id"])  # SQLite: no DML in a CTE; inside BEGIN IMMEDIATE
-    session.execute(_INSERT_BOOKING, values)
+    _take_seat(conn, values["slot_id"])  # SQLite: no DML in a CTE; inside BEGIN IMMEDIATE
+    conn.execute(_INSERT_BOOKING, values)
 
 
 def book(sessions: so.sessionmaker, principal: Principal, *, person_id: str, slot_id: str,
@@ -819,19 +820,20 @@ def book(sessions: so.sessionmaker, principal: Principal, *, person_id: str, slo
         IdempotencyKeyReused:
     """
     try:
-        with _booking_session(sessions, connect) as session:
-            row = _seat_row(session, principal, person_id, slot_id, key=key)
+        with _booking_connection(sessions, connect) as conn:
+            row = _seat_row(conn, principal, person_id, slot_id, key=key)
             if row is None or (key is not None and row.existing_id):
-                existing = row.existing_id if row is not None else key is not None and session.scalar(
+                existing = row.existing_id if row is not None else key is not None and conn.scalar(
                     sa.select(booking_t.c.id).where(booking_t.c.booked_by == principal.account_id,
                                                     booking_t.c.idempotency_key == key))
                 if not existing:
                     raise NotFound("No such slot.", detail_vi="Không có khung giờ này.", slot_id=slot_id)
-                return _replay(session, existing, person_id, slot_id), False
-            answer = _check_seat(session, principal, row, person_id, now=now)
+                with so.Session(bind=conn) as session:
+                    return _replay(session, existing, person_id, slot_id), False
+            answer = _check_seat(conn, principal, row, person_id, now=now)
             status, confirm_by = _status_for(row.starts_at, now)
             booking_id = new_id()
-            _write_booking(session, dict(
+            _write_booking(conn, dict(
                 id=booking_id, person_id=person_id, slot_id=slot_id, session_id=row.session_id,
                 disease=row.target_disease, dose_number=answer.dose_number, dose=answer.dose,
                 rule_id=answer.rule_id, status=status, starts_at=row.starts_at, ends_at=row.ends_at,

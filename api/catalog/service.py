@@ -270,18 +270,22 @@ def _forget_rules(session: so.Session) -> None:
         _cache.pop(_engine_of(session), None)
 
 
-def _engine_of(session: so.Session) -> sa.Engine:
-    """The cache key: the engine, also when the session is bound to one of its connections."""
-    bind = session.get_bind()
+def _engine_of(session: so.Session | sa.Connection) -> sa.Engine:
+    """The cache key: the engine, also for a session bound to one of its connections."""
+    bind = session if isinstance(session, sa.Connection) else session.get_bind()
     return getattr(bind, "engine", bind)
 
 
-def load_rule_set(session: so.Session) -> engine.RuleSet:
-    """Every product and rule version as the engine's input (cached per process, RULES_TTL)."""
+def load_rule_set(session: so.Session | sa.Connection) -> engine.RuleSet:
+    """Every product and rule version as the engine's input (cached per process, RULES_TTL).
+    Takes a Core connection too (the booking hot path has no ORM session)."""
     bind = _engine_of(session)
     hit = _cache.get(bind)
     if hit is not None and time.monotonic() - hit[0] < RULES_TTL:
         return hit[1]
+    if isinstance(session, sa.Connection):
+        with so.Session(bind=session) as orm:
+            return load_rule_set(orm)
     products = {p.code: engine.Product(p.code, p.doses_in_primary_series, p.target_disease, p.active)
                 for p in session.scalars(sa.select(VaccineProduct))}
     codes = dict(session.execute(sa.select(VaccineProduct.id, VaccineProduct.code)).all())
