@@ -509,6 +509,52 @@ _TAKE_ONE = functools.cache(lambda: sa.update(balance_t).where(
     balance_t.c.balance >= 1).values(balance=balance_t.c.balance - 1, updated_at=sa.bindparam("p_now")))
 
 
+def _insert_from(table: sa.Table, source, names: tuple[str, ...], constants: dict | None = None, *,
+                 prefix: str = "p_"):
+    """INSERT INTO table (…) SELECT :<prefix><name>, … FROM source: nothing when the source is empty."""
+    constants = constants or {}
+    values = [sa.bindparam(prefix + n, type_=table.c[n].type) for n in names]
+    values += [sa.literal(v, type_=table.c[k].type) for k, v in constants.items()]
+    return sa.insert(table).from_select([*names, *constants], sa.select(*values).select_from(source))
+
+
+_DOSE_COLUMNS = tuple(c.name for c in dose_t.c)
+
+
+@functools.cache
+def _record_in_one() -> sa.Select:
+    """PostgreSQL: the dose's writes in ONE statement of data-modifying CTEs, each waiting for
+    the one it reads from: claim the visit → insert the dose (nothing if the claim failed) → the
+    ledger row, the audit row, the booking marked attended and one dose off the stock, all only
+    if the dose was inserted. Answers (dose_id, taken): dose_id NULL = the claim failed;
+    taken NULL = no dose left (the caller rolls the transaction back). The stock row is the last
+    lock taken, right before COMMIT."""
+    claim = _CLAIM().returning(visit_t.c.id).cte("claim")
+    dose = _insert_from(dose_t, claim, _DOSE_COLUMNS).returning(dose_t.c.id).cte("dose")
+    ledger = _insert_from(stock_service.movement_t, dose,
+                          ("id", "at", "unit_id", "lot_id", "dose_record_id", "actor_account_id"),
+                          dict(kind="administer", quantity=-1, reason="", transfer_id=None,
+                               adjustment_id=None, approved_by=None), prefix="l_").returning(
+        stock_service.movement_t.c.id).cte("ledger")
+    audit_t = AuditEvent.__table__
+    audit = sa.insert(audit_t).from_select(
+        ["id", "at", "actor_account_id", "action", "person_id", "unit_id", "reason", "request_id", "details"],
+        sa.select(sa.bindparam("p_audit_id", type_=audit_t.c.id.type), sa.bindparam("p_now", type_=audit_t.c.at.type),
+                  sa.bindparam("p_actor_account_id", type_=audit_t.c.actor_account_id.type),
+                  sa.literal("dose.record", type_=audit_t.c.action.type),
+                  sa.bindparam("p_person_id", type_=audit_t.c.person_id.type),
+                  sa.bindparam("p_unit_id", type_=audit_t.c.unit_id.type), sa.literal("", type_=audit_t.c.reason.type),
+                  sa.literal("", type_=audit_t.c.request_id.type),
+                  sa.bindparam("p_audit_details", type_=audit_t.c.details.type)).select_from(dose)
+    ).returning(audit_t.c.id).cte("audit")
+    done = sa.exists(sa.select(dose.c.id))
+    attend = (_ATTEND().where(done).returning(booking_t.c.id)).cte("attend")
+    stock = (_TAKE_ONE().where(done).returning(balance_t.c.lot_id)).cte("stock")
+    return (sa.select(sa.select(dose.c.id).scalar_subquery().label("dose_id"),
+                      sa.select(stock.c.lot_id).scalar_subquery().label("taken"))
+            .add_cte(ledger, audit, attend, stock))
+
+
 def _check_dose(principal: Principal, row, cmd: RecordDose, *, on: date, rules: engine.RuleSet) -> engine.NextDose:
     """The checks of a dose, in the order the vaccinator would want to hear them.
 
@@ -550,6 +596,10 @@ def _check_dose(principal: Principal, row, cmd: RecordDose, *, on: date, rules: 
     return answer
 
 
+class _ClaimLost(Exception):
+    """The visit was claimed by another request between our read and our write."""
+
+
 def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose, *,
                 now: datetime) -> tuple[dict, bool]:
     """Record the dose given at this visit and take it from the site's stock; (record, created).
@@ -578,16 +628,6 @@ def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose
                     raise UnitOutOfScope()
                 return _replay(session, row.existing_id, cmd), False
             answer = _check_dose(principal, row, cmd, on=on, rules=catalog.load_rule_set(session))
-            claimed = conn.execute(_CLAIM(), {"p_visit": cmd.visit_id, "p_dose": dose_id, "p_at": at,
-                                              "p_until": at + OBSERVATION, "p_now": now}).rowcount
-            if not claimed:  # another tablet recorded (or re-screened) this visit in the meantime
-                # …perhaps this very record, resent while the first request was still running: we
-                # waited for its row lock, so its commit is visible to this statement.
-                if cmd.key is not None and (first := session.scalar(
-                        sa.select(dose_t.c.id).where(dose_t.c.idempotency_key == cmd.key))):
-                    return _replay(session, first, cmd), False
-                raise DoseAlreadyRecorded("A dose is already recorded for this visit.",
-                                          detail_vi="Lượt tiêm này đã có mũi tiêm được ghi nhận.")
             values = dict(
                 id=dose_id, person_id=row.person_id, visit_id=cmd.visit_id, booking_id=row.booking_id,
                 disease=row.target_disease, product_code=row.product_code, lot_id=row.lot_id,
@@ -598,22 +638,52 @@ def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose
                 recorded_by=principal.account_id, status="valid", source="site", import_id=None,
                 approved_by=None, approved_at=None, void_reason="", note=cmd.note, idempotency_key=cmd.key,
                 created_at=now, updated_at=now, version=1)
-            conn.execute(_INSERT_DOSE(), values)
-            conn.execute(_LEDGER(), {"id": new_id(), "at": now, "unit_id": row.site_id, "lot_id": row.lot_id,
-                                     "dose_record_id": dose_id, "actor_account_id": principal.account_id})
-            if row.booking_id:
-                conn.execute(_ATTEND(), {"p_booking": row.booking_id, "p_now": now})
-            # The audit row of this change (audit.record's row, written with Core on the hot path).
-            conn.execute(_AUDIT(), {"id": new_id(), "at": now, "actor_account_id": principal.account_id,
-                                    "person_id": row.person_id, "unit_id": row.site_id,
-                                    "details": {"dose_record_id": dose_id}})
-            # The hook gets the same values as a DoseRecord (not attached to the session).
-            hooks.on_dose_recorded(session, DoseRecord(**values), now)
-            if not conn.execute(_TAKE_ONE(), {"p_unit": row.site_id, "p_lot": row.lot_id, "p_now": now}).rowcount:
+            if conn.dialect.name == "postgresql":
+                # The hook first (it may be slow): the stock row is the last lock, held only to COMMIT.
+                hooks.on_dose_recorded(session, DoseRecord(**values), now)
+                claimed, taken = conn.execute(_record_in_one(), {
+                    **{"p_" + k: v for k, v in values.items()}, "p_visit": cmd.visit_id, "p_dose": dose_id,
+                    "p_at": at, "p_until": at + OBSERVATION, "p_now": now, "p_booking": row.booking_id,
+                    "p_unit": row.site_id, "p_lot": row.lot_id, "p_audit_id": new_id(),
+                    "l_id": new_id(), "l_at": now, "l_unit_id": row.site_id, "l_lot_id": row.lot_id,
+                    "l_dose_record_id": dose_id, "l_actor_account_id": principal.account_id,
+                    "p_actor_account_id": principal.account_id, "p_audit_details": {"dose_record_id": dose_id},
+                }).one()
+            else:
+                claimed = conn.execute(_CLAIM(), {"p_visit": cmd.visit_id, "p_dose": dose_id, "p_at": at,
+                                                  "p_until": at + OBSERVATION, "p_now": now}).rowcount
+                taken = True
+            if not claimed:  # another tablet recorded (or re-screened) this visit in the meantime
+                raise _ClaimLost()  # roll back what the hook wrote
+            if conn.dialect.name != "postgresql":
+                conn.execute(_INSERT_DOSE(), values)
+                conn.execute(_LEDGER(), {"id": new_id(), "at": now, "unit_id": row.site_id, "lot_id": row.lot_id,
+                                         "dose_record_id": dose_id, "actor_account_id": principal.account_id})
+                if row.booking_id:
+                    conn.execute(_ATTEND(), {"p_booking": row.booking_id, "p_now": now})
+                # The audit row of this change (audit.record's row, written with Core on the hot path).
+                conn.execute(_AUDIT(), {"id": new_id(), "at": now, "actor_account_id": principal.account_id,
+                                        "person_id": row.person_id, "unit_id": row.site_id,
+                                        "details": {"dose_record_id": dose_id}})
+                # The hook gets the same values as a DoseRecord (not attached to the session).
+                hooks.on_dose_recorded(session, DoseRecord(**values), now)
+                taken = conn.execute(_TAKE_ONE(), {"p_unit": row.site_id, "p_lot": row.lot_id,
+                                                   "p_now": now}).rowcount
+            if not taken:
                 # Another tablet took the last dose of this lot between our read and now.
                 raise OutOfStock("This lot has no dose left at this site.", detail_vi="Lô này đã hết liều tại điểm tiêm.",
                                  lot_id=row.lot_id, available=0)
             view = dose_view(values)
+    except _ClaimLost:
+        # …perhaps by this very record, resent while the first request was still running: we
+        # waited for its row lock, so its commit is visible to a new transaction.
+        if cmd.key is not None:
+            with sessions.begin() as session:
+                first = session.scalar(sa.select(dose_t.c.id).where(dose_t.c.idempotency_key == cmd.key))
+                if first:
+                    return _replay(session, first, cmd), False
+        raise DoseAlreadyRecorded("A dose is already recorded for this visit.",
+                                  detail_vi="Lượt tiêm này đã có mũi tiêm được ghi nhận.") from None
     except sa_exc.IntegrityError as exc:
         if cmd.key is not None and _violated(exc, "uq_dose_record_idempotency_key", "dose_record.idempotency_key"):
             # The same key raced itself: the first request committed; answer with its record.
