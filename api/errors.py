@@ -107,9 +107,10 @@ def problem_response(status: int, slug: str, title: str, detail: str, *, errors=
 def render_problem(exc: Problem):
     vi = language() == "vi"
     errors = exc.errors_vi if vi else exc.errors
+    extensions = exc.extensions | exc.extensions_vi if vi else exc.extensions
     return problem_response(
         exc.status, exc.slug, exc.title_vi if vi else exc.title_en,
-        exc.detail_vi if vi else exc.detail, errors=errors, headers=exc.headers, **exc.extensions)
+        exc.detail_vi if vi else exc.detail, errors=errors, headers=exc.headers, **extensions)
 
 
 def _flatten(messages, prefix=""):

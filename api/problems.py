@@ -2,7 +2,8 @@
 
 Each problem has a slug (its `type` URL is /problems/<slug>), an HTTP status, and a title in
 Vietnamese and English. `detail` is the English explanation of this occurrence; `detail_vi` the
-Vietnamese one where the service has it. Extensions (e.g. `slot_id`) are machine-readable.
+Vietnamese one where the service has it. Extensions (e.g. `slot_id`) are machine-readable;
+`extensions_vi` replaces those of them that hold text for people (a per-row report) in Vietnamese.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ class Problem(Exception):
     title_vi = "Yêu cầu không hợp lệ"
 
     def __init__(self, detail: str = "", *, detail_vi: str = "", errors: dict | None = None,
-                 errors_vi: dict | None = None, headers: dict | None = None, **extensions) -> None:
+                 errors_vi: dict | None = None, headers: dict | None = None, extensions_vi: dict | None = None,
+                 **extensions) -> None:
         super().__init__(detail or self.title_en)
         self.detail = detail or self.title_en
         self.detail_vi = detail_vi or self.title_vi
@@ -23,6 +25,7 @@ class Problem(Exception):
         self.errors_vi = errors_vi or ({f: [self.detail_vi] for f in errors} if errors else None)
         self.headers = headers or {}
         self.extensions = extensions
+        self.extensions_vi = extensions_vi or {}
 
 
 def problem(slug: str, status: int, title_en: str, title_vi: str) -> type[Problem]:

@@ -32,6 +32,7 @@ from api.vaccination import stock as stock_service
 from api.vaccination.models import COUNTED, CorrectionRequest, DoseRecord, DoseRecordHistory, Lot
 from api.vaccination.problems import (CorrectionState, DoseAlreadyRecorded, DoseState,
                                       EvidenceInvalid, EvidenceTooLarge, SecondPersonRequired)
+from api.vaccination.reasons import Reason, field_errors
 from api.vaccination.service import dose_view, local_noon
 from api.vaccination.stock import LOCAL, invalid, local_date
 
@@ -178,26 +179,26 @@ def reject_pending(session: so.Session, dose: DoseRecord, *, actor: str, now: da
 # ---------------------------------------------------------------- historical doses (backfill)
 
 def historical_problems(session: so.Session, *, person_id: str, product_code: str, administered_on: date | None,
-                        today: date) -> dict[str, list[str]]:
+                        today: date) -> list[Reason]:
     """What is wrong with a dose given before the platform (a backfill; the CSV import checks the
-    same things in bulk)."""
-    errors: dict[str, list[str]] = {}
+    same things in bulk, with the same reason codes)."""
+    errors: list[Reason] = []
     product = session.scalar(sa.select(VaccineProduct).filter_by(code=product_code))
     if product is None:
-        errors["product_code"] = ["Unknown product code."]
+        errors.append(Reason("product_code", "product_unknown"))
     if administered_on is None:
-        errors.setdefault("administered_on", []).append("Not a valid date.")
+        errors.append(Reason("administered_on", "date_invalid"))
     elif administered_on > today:
-        errors.setdefault("administered_on", []).append("Cannot be in the future.")
+        errors.append(Reason("administered_on", "date_in_future"))
     elif product is not None:
         first = session.scalar(sa.select(sa.func.min(DoseRule.effective_from)).where(DoseRule.product_id == product.id))
         if first is None or administered_on < first:
-            errors.setdefault("administered_on", []).append("Before this vaccine was in use.")
+            errors.append(Reason("administered_on", "before_product_in_use"))
     if not errors and session.scalar(sa.select(DoseRecord.id).where(
             DoseRecord.person_id == person_id, DoseRecord.product_code == product_code,
             DoseRecord.administered_on == administered_on,
             DoseRecord.status.in_((*COUNTED, "pending_approval"))).limit(1)):
-        errors["administered_on"] = ["A dose of this product on this date is already recorded."]
+        errors.append(Reason("administered_on", "dose_already_recorded"))
     return errors
 
 
@@ -228,11 +229,14 @@ def backfill_dose(sessions: so.sessionmaker, principal: Principal, cmd: Backfill
         person = people.check_in_scope(session, principal, cmd.person_id)
         errors = historical_problems(session, person_id=person.id, product_code=cmd.product_code,
                                      administered_on=cmd.administered_on, today=local_date(now))
-        if errors.get("administered_on", [""])[0].startswith("A dose of this product"):
+        if any(e.code == "dose_already_recorded" for e in errors):
             raise DoseAlreadyRecorded("A dose of this product on this date is already recorded.",
                                       detail_vi="Đã có mũi tiêm vắc xin này vào ngày này.")
         if errors:
-            raise ValidationFailed("The dose is not valid.", detail_vi="Thông tin mũi tiêm không hợp lệ.", errors=errors)
+            raise ValidationFailed("The dose is not valid.", detail_vi="Thông tin mũi tiêm không hợp lệ.",
+                                   errors=field_errors(errors, "en"), errors_vi=field_errors(errors, "vi"),
+                                   reasons=[e.view("en") for e in errors],
+                                   extensions_vi={"reasons": [e.view("vi") for e in errors]})
         unit = None
         if cmd.unit_id:
             unit = session.get(OrgUnit, cmd.unit_id)

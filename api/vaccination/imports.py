@@ -14,6 +14,9 @@ Columns (a header row; UTF-8, with or without BOM; comma-separated):
   lot_number                optional
   dose_number               optional: checked against the numbering the history gives (a warning)
   site_code | site_name     optional: a unit code we know, or free text
+
+Every reason a row is refused or questioned is a `reasons.Reason`: a stable code, the column, and a
+text in English and Vietnamese; the report (`rows`) is given in the language the caller asked for.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ import sqlalchemy.orm as so
 
 from api.audit import service as audit
 from api.auth.service import Principal
+from api.catalog import service as catalog
 from api.catalog.models import DoseRule, OrgUnit, VaccineProduct
 from api.db import new_id
 from api.people import service as people
@@ -37,12 +41,14 @@ from api.vaccination import stock as stock_service
 from api.vaccination.corrections import approve_pending, reject_pending
 from api.vaccination.models import COUNTED, DoseImport, DoseRecord, Lot
 from api.vaccination.problems import ImportDuplicate, ImportRejected, ImportState, SecondPersonRequired
+from api.vaccination.reasons import Reason, field_errors
 from api.vaccination.service import dose_view, local_noon
 from api.vaccination.stock import local_date
 
 COLUMNS = ("national_id", "person_id", "date_of_birth", "product_code", "administered_on", "lot_number",
            "dose_number", "site_code", "site_name")
 MAX_ROWS = 5000
+MAX_DOSE_NUMBER = 20
 STAFF = ("site_staff", "department_staff", "national_admin")
 
 
@@ -57,24 +63,44 @@ def _date(text: str) -> date | None:
         return None
 
 
-def _reject(message: str, message_vi: str, *, rows: list[dict], errors: dict | None = None) -> ImportRejected:
+def row_view(row: dict, lang: str) -> dict:
+    """A row of the report in one language: `reasons` (code, column, text) and, as before, `errors`
+    ({column: [text]}) and `warnings` ([text])."""
+    out = {k: v for k, v in row.items() if k not in ("errors", "warnings")}
+    out["errors"] = field_errors(row["errors"], lang)
+    out["warnings"] = [w.text(lang) for w in row["warnings"]]
+    out["reasons"] = ([r.view(lang) for r in row["errors"]]
+                      + [w.view(lang, severity="warning") for w in row["warnings"]])
+    return out
+
+
+def in_language(result: dict, lang: str) -> dict:
+    """An import's answer with its per-row report in 'vi' or 'en'."""
+    return result | {"rows": [row_view(r, lang) for r in result.get("rows", [])]}
+
+
+def _reject(message: str, message_vi: str, *, rows: list[dict], file: tuple[Reason, ...] = ()) -> ImportRejected:
     rejected = sum(1 for r in rows if r["status"] == "rejected")
-    return ImportRejected(message, detail_vi=message_vi, errors=errors, rows=rows, rejected=rejected,
-                          accepted=len(rows) - rejected)
+    return ImportRejected(
+        message, detail_vi=message_vi, errors=field_errors(file, "en") or None,
+        errors_vi=field_errors(file, "vi") or None, rejected=rejected, accepted=len(rows) - rejected,
+        rows=[row_view(r, "en") for r in rows], reasons=[r.view("en") for r in file],
+        extensions_vi={"rows": [row_view(r, "vi") for r in rows], "reasons": [r.view("vi") for r in file]})
 
 
 def import_doses(sessions: so.sessionmaker, principal: Principal, *, data: bytes, file_name: str,
                  request_id: str, now: datetime) -> dict:
     """Check a CSV file of historical doses and keep it whole (pending approval), or reject it whole.
 
-    :raises ImportRejected (422, with `rows`), ImportDuplicate:
+    :returns: the import and its report, whose reasons `in_language` words for the caller
+    :raises ImportRejected (422, with `rows` and `reasons` in both languages), ImportDuplicate:
     """
     digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _reject("The file is not UTF-8 text.", "Tệp không phải văn bản UTF-8.", rows=[],
-                      errors={"file": ["Not UTF-8 text."]}) from None
+                      file=(Reason("file", "file_not_utf8"),)) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -83,19 +109,21 @@ def import_doses(sessions: so.sessionmaker, principal: Principal, *, data: bytes
         missing.append("national_id|person_id")
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
-        msgs = ([f"Missing columns: {', '.join(missing)}."] if missing else []) + (
-            [f"Unknown columns: {', '.join(unknown)}."] if unknown else [])
-        raise _reject(" ".join(msgs), "Tiêu đề cột không đúng mẫu.", rows=[], errors={"header": msgs})
+        why = ((Reason("header", "columns_missing", {"columns": ", ".join(missing)}),) if missing else ()) + (
+            (Reason("header", "columns_unknown", {"columns": ", ".join(unknown)}),) if unknown else ())
+        raise _reject(" ".join(r.text("en") for r in why), "Tiêu đề cột không đúng mẫu. "
+                      + " ".join(r.text("vi") for r in why), rows=[], file=why)
     raw = []
     for i, rec in enumerate(reader):
         if i >= MAX_ROWS:
             raise _reject(f"At most {MAX_ROWS} rows in one file.", f"Tối đa {MAX_ROWS} dòng mỗi tệp.", rows=[],
-                          errors={"file": [f"More than {MAX_ROWS} rows."]})
+                          file=(Reason("file", "file_too_many_rows", {"max": MAX_ROWS}),))
         if None in rec:  # more fields than the header has
             rec = {**rec, "_extra": rec.pop(None)}
         raw.append((i + 2, {k: (v or "").strip() if isinstance(v, str) else v for k, v in rec.items()}))
     if not raw:
-        raise _reject("The file has no rows.", "Tệp không có dòng dữ liệu.", rows=[], errors={"file": ["No rows."]})
+        raise _reject("The file has no rows.", "Tệp không có dòng dữ liệu.", rows=[],
+                      file=(Reason("file", "file_no_rows"),))
     today = local_date(now)
     with sessions.begin() as session:
         if session.scalar(sa.select(DoseImport.id).filter_by(file_sha256=digest)):
@@ -124,68 +152,67 @@ def import_doses(sessions: so.sessionmaker, principal: Principal, *, data: bytes
                 counted[(pid, disease)].append(day)
         report, accepted, seen = [], [], set()
         for line, r in raw:
-            errors: dict[str, list[str]] = defaultdict(list)
-            warnings: list[str] = []
+            errors: list[Reason] = []
             if r.get("_extra"):
-                errors["row"].append("More fields than columns.")
+                errors.append(Reason("row", "row_extra_fields"))
             person = None
             if r.get("person_id"):
                 person = by_pid.get(r["person_id"])
             elif r.get("national_id"):
                 if not (len(r["national_id"]) == 12 and r["national_id"].isdigit()):
-                    errors["national_id"].append("Must be exactly 12 digits.")
+                    errors.append(Reason("national_id", "national_id_format"))
                 person = by_nid.get(r["national_id"])
             else:
-                errors["national_id"].append("Give national_id or person_id.")
+                errors.append(Reason("national_id", "person_missing"))
             dob = _date(r.get("date_of_birth", ""))
             if dob is None:
-                errors["date_of_birth"].append("Not a valid date.")
+                errors.append(Reason("date_of_birth", "date_invalid"))
             if person is None:
-                if (r.get("person_id") or r.get("national_id")) and not errors.get("national_id"):
-                    errors["person"].append("No such person.")
+                if (r.get("person_id") or r.get("national_id")) and not any(e.field == "national_id" for e in errors):
+                    errors.append(Reason("person", "person_unknown"))
             else:
                 if dob is not None and dob != person.date_of_birth:
-                    errors["date_of_birth"].append("Does not match the person.")
+                    errors.append(Reason("date_of_birth", "dob_mismatch"))
                 elif people.in_scope(principal, person) is None:
-                    errors["person"].append("Outside your scope.")
+                    errors.append(Reason("person", "person_out_of_scope"))
             code = r.get("product_code", "")
             product = products.get(code)
             if product is None:
-                errors["product_code"].append("Unknown product code.")
+                errors.append(Reason("product_code", "product_unknown"))
             day = _date(r.get("administered_on", ""))
             if day is None:
-                errors["administered_on"].append("Not a valid date.")
+                errors.append(Reason("administered_on", "date_invalid"))
             elif day > today:
-                errors["administered_on"].append("Cannot be in the future.")
+                errors.append(Reason("administered_on", "date_in_future"))
             elif product is not None and (first_use.get(code) is None or day < first_use[code]):
-                errors["administered_on"].append("Before this vaccine was in use.")
+                errors.append(Reason("administered_on", "before_product_in_use"))
             if len(r.get("lot_number") or "") > 40:
-                errors["lot_number"].append("At most 40 characters.")
+                errors.append(Reason("lot_number", "too_long", {"max": 40}))
             number = None
             if r.get("dose_number"):
-                if not r["dose_number"].isdigit() or not 1 <= int(r["dose_number"]) <= 20:
-                    errors["dose_number"].append("A whole number from 1.")
+                if not r["dose_number"].isdigit() or not 1 <= int(r["dose_number"]) <= MAX_DOSE_NUMBER:
+                    errors.append(Reason("dose_number", "dose_number_invalid", {"max": MAX_DOSE_NUMBER}))
                 else:
                     number = int(r["dose_number"])
             unit = None
             if r.get("site_code"):
                 unit = units.get(r["site_code"])
                 if unit is None:
-                    errors["site_code"].append("No unit with this code.")
+                    errors.append(Reason("site_code", "unit_unknown"))
             if len(r.get("site_name") or "") > 200:
-                errors["site_name"].append("At most 200 characters.")
+                errors.append(Reason("site_name", "too_long", {"max": 200}))
             if person is not None and product is not None and day is not None:
                 key = (person.id, code, day)
                 if key in existing:
-                    errors["administered_on"].append("This dose is already recorded.")
+                    errors.append(Reason("administered_on", "dose_already_recorded"))
                 elif key in seen:
-                    errors["administered_on"].append("The same dose appears twice in this file.")
+                    errors.append(Reason("administered_on", "dose_twice_in_file"))
                 seen.add(key)
             if errors:
-                report.append({"row": line, "status": "rejected", "errors": dict(errors)})
+                report.append({"row": line, "status": "rejected", "errors": errors, "warnings": []})
                 continue
             counted[(person.id, product.target_disease)].append(day)
-            report.append({"row": line, "status": "accepted", "errors": {}, "warnings": warnings})
+            report.append({"row": line, "status": "accepted", "errors": [], "warnings": []})
             accepted.append((len(report) - 1, person, product, day, r, unit, number))
         if any(x["status"] == "rejected" for x in report):
             raise _reject(f"{sum(1 for x in report if x['status'] == 'rejected')} of {len(report)} rows are not "
@@ -202,7 +229,8 @@ def import_doses(sessions: so.sessionmaker, principal: Principal, *, data: bytes
             days = sorted(counted[(person.id, product.target_disease)])
             expected = days.index(day) + 1
             if number is not None and number != expected:
-                report[index]["warnings"].append(f"dose_number {number} differs from the history's {expected}.")
+                report[index]["warnings"].append(Reason("dose_number", "dose_number_differs",
+                                                        {"given": number, "expected": expected}))
             dose = DoseRecord(
                 id=new_id(), person_id=person.id, disease=product.target_disease, product_code=product.code,
                 lot_id=lots.get((product.code, r.get("lot_number", ""))), lot_number=r.get("lot_number", ""),
@@ -240,6 +268,35 @@ def _import_in_scope(session: so.Session, principal: Principal, batch: DoseImpor
 
         raise UnitOutOfScope("This import was made by a unit outside your scope.",
                              detail_vi="Lần nhập này thuộc đơn vị ngoài phạm vi của bạn.")
+
+
+def list_imports(sessions: so.sessionmaker, principal: Principal, *, status: str | None = None,
+                 unit_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:
+    """Imports made by units within the caller's scope (national admins: all), newest first.
+
+    The same rule as opening one (`_import_in_scope`): an import belongs to the unit it was
+    uploaded from, and staff see the imports of their unit and the units below it.
+    :param unit_id: only imports of this unit and the units below it (it must be within scope)
+    :raises NotFound, UnitOutOfScope: for `unit_id`
+    """
+    with sessions.begin() as session:
+        q = sa.select(DoseImport, OrgUnit).outerjoin(OrgUnit, OrgUnit.id == DoseImport.unit_id)
+        if not principal.has("national_admin"):
+            paths = catalog.scope_paths(principal, STAFF)
+            q = q.where(sa.or_(*(OrgUnit.path.startswith(p) for p in paths)) if paths else sa.false())
+        if unit_id:
+            unit = stock_service.check_unit(session, principal, unit_id, STAFF)
+            q = q.where(OrgUnit.path.startswith(unit.path))
+        if status:
+            q = q.where(DoseImport.status == status)
+        total = session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+        rows = session.execute(q.order_by(DoseImport.uploaded_at.desc(), DoseImport.id.desc())
+                               .limit(limit).offset(offset)).all()
+        return {"items": [import_view(b) | {"unit": _unit_ref(u)} for b, u in rows], "total": total}
+
+
+def _unit_ref(u: OrgUnit | None) -> dict | None:
+    return None if u is None else {"id": u.id, "code": u.code, "name": u.name, "kind": u.kind}
 
 
 def get_import(sessions: so.sessionmaker, principal: Principal, import_id: str) -> dict:

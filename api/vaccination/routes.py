@@ -18,7 +18,7 @@ from api import clock
 from api.auth.guard import current_principal, requires
 from api.auth.phones import normalise_phone
 from api.db import db
-from api.errors import ProblemSchema
+from api.errors import ProblemSchema, language
 from api.idempotency import key_from_request, own_idempotency
 from api.problems import NotFound, ValidationFailed
 from api.vaccination import corrections, imports
@@ -507,6 +507,14 @@ class DoseHistory(MethodView):
 
 @records_blp.route("/dose-imports")
 class DoseImports(MethodView):
+    @requires(*STAFF)
+    @records_blp.arguments(s.DoseImportQueryArgsSchema, location="query")
+    @records_blp.response(200, s.DoseImportPageSchema)
+    @records_blp.alt_response(403, schema=ProblemSchema, description="`unit_id` is outside your scope.")
+    def get(self, args):
+        """Imports of the units within your scope, newest first (?status=pending_approval: waiting for a second person)."""
+        return imports.list_imports(db.reads(), current_principal(), **args)
+
     @requires(*SITE)
     @records_blp.doc(requestBody={"content": {
         "text/csv": {"schema": {"type": "string"}},
@@ -526,8 +534,9 @@ class DoseImports(MethodView):
             raise ValidationFailed("Send the CSV as text/csv or as the multipart field 'file'.",
                                    detail_vi="Hãy gửi tệp CSV (text/csv hoặc trường 'file').",
                                    errors={"file": ["A CSV file is required."]})
-        return imports.import_doses(db.sessions(), current_principal(), data=data, file_name=name,
-                                    request_id=request_id(), now=clock.now())
+        result = imports.import_doses(db.sessions(), current_principal(), data=data, file_name=name,
+                                      request_id=request_id(), now=clock.now())
+        return imports.in_language(result, language())
 
 
 @records_blp.route("/dose-imports/<import_id>")

@@ -502,11 +502,21 @@ class BackfillCreateSchema(ma.Schema):
     note = f.String(load_default="", validate=v.Length(max=300))
 
 
+class ImportReasonSchema(ma.Schema):
+    field = f.String(metadata={"description": "the CSV column (or row, header, file, person)"})
+    code = f.String(metadata={"description": "stable machine code, e.g. product_unknown, dob_mismatch, "
+                                             "dose_twice_in_file, dose_number_differs"})
+    severity = f.String(metadata={"description": "error (the row is refused) | warning (accepted)"})
+    params = f.Dict(metadata={"description": "the values in the message, e.g. {max: 40}"})
+    message = f.String(metadata={"description": "for people, in the Accept-Language language (vi, en)"})
+
+
 class ImportRowSchema(ma.Schema):
     row = f.Integer()
     status = f.String(metadata={"description": "accepted | rejected"})
-    errors = f.Dict()
+    errors = f.Dict(metadata={"description": "{column: [message]} in the Accept-Language language"})
     warnings = f.List(f.String())
+    reasons = f.List(f.Nested(ImportReasonSchema))
     dose_record_id = f.String()
 
 
@@ -524,3 +534,30 @@ class DoseImportSchema(ma.Schema):
     decision_note = f.String()
     rows = f.List(f.Nested(ImportRowSchema))
     doses = f.List(f.Nested(DoseRecordSchema))
+
+
+class DoseImportQueryArgsSchema(ma.Schema):
+    status = f.String(load_default=None, validate=v.OneOf(["pending_approval", "approved", "rejected"]))
+    unit_id = f.String(load_default=None, validate=v.Length(max=36))
+    limit = f.Integer(load_default=50, validate=v.Range(min=1, max=100))
+    offset = f.Integer(load_default=0, validate=v.Range(min=0))
+
+
+class DoseImportListItemSchema(ma.Schema):
+    id = f.String()
+    file_name = f.String()
+    file_sha256 = f.String()
+    row_count = f.Integer()
+    unit_id = f.String(allow_none=True)
+    unit = f.Nested(StockUnitRefSchema, allow_none=True, metadata={"description": "the unit it was uploaded from"})
+    status = f.String(metadata={"description": "pending_approval | approved | rejected"})
+    uploaded_by = f.String()
+    uploaded_at = f.AwareDateTime()
+    decided_by = f.String(allow_none=True)
+    decided_at = f.AwareDateTime(allow_none=True)
+    decision_note = f.String()
+
+
+class DoseImportPageSchema(ma.Schema):
+    items = f.List(f.Nested(DoseImportListItemSchema))
+    total = f.Integer(metadata={"description": "how many match the filters (page with limit and offset)"})

@@ -133,3 +133,17 @@ def test_a_backfilled_dose_counts_after_a_second_approver_and_renumbers(app):
     assert r.json["status"] == "voided" and r.json["void_reason"] == "no card"
     assert count(app, DoseRecord, person_id=who["id"], status="valid") == 1
     problem(staff(app, "site_staff", "DN-HC").post(f"/doses/{backfill}/approve", {}), 403, "out-of-scope")
+
+
+def test_backfill_field_messages_have_a_code_and_follow_accept_language(app):
+    who = person(app)
+    a = staff(app, "site_staff", "HN-HK")
+    body = {"person_id": who["id"], "product_code": "astrazeneca", "administered_on": "2020-01-01"}
+    a.lang = "vi"
+    vi = problem(a.post("/dose-backfills", body), 422, "validation-failed")
+    assert vi["errors"] == {"administered_on": ["Trước ngày vắc xin này được đưa vào sử dụng."]}
+    assert [(r["field"], r["code"]) for r in vi["reasons"]] == [("administered_on", "before_product_in_use")]
+    a.lang = "en"
+    en = problem(a.post("/dose-backfills", body | {"product_code": "vaccine-x"}), 422, "validation-failed")
+    assert en["errors"] == {"product_code": ["Unknown product code."]}
+    assert [r["code"] for r in en["reasons"]] == ["product_unknown"]

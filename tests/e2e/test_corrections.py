@@ -3,9 +3,10 @@ from a citizen's paper card and may not approve it herself (the problem is shown
 approves it and the citizen sees it in her doses. The citizen asks for a correction of its lot
 number with a photo (a file that is not a photo is refused, and said); staff see the photo and
 approve; the citizen sees the new value and the dose's history with the old one. A CSV with one bad
-row is refused whole with the row's reason (nothing imported); the fixed file waits for a second
-person and counts once a colleague approves it. Screens are photographed at 360 px in Vietnamese
-and English (test-artifacts/e2e/rec*-*.png)."""
+row is refused whole with the row's reason (the server's, in Vietnamese; nothing imported); the fixed
+file waits for a second person, who finds it in the list of imports waiting for approval and
+approves it, and it counts. Screens are photographed at 360 px in Vietnamese and English
+(test-artifacts/e2e/rec*-*.png)."""
 from __future__ import annotations
 
 import io
@@ -259,6 +260,7 @@ def test_backfill_correction_with_photo_and_csv_import(records_server, phone_con
     assert row.count() == 1
     assert row.locator("th").inner_text() == "3"
     assert "product_code" in row.inner_text() and "Mã vắc xin không tồn tại." in row.inner_text()
+    assert row.locator("[data-code=product_unknown]").count() == 1  # the server's reason code
     assert len(doses_of(citizen, person_id)) == 1, "a refused file imported something"
     no_horizontal_scroll(a)
     shots(a, "rec5-import-refused")
@@ -276,16 +278,30 @@ def test_backfill_correction_with_photo_and_csv_import(records_server, phone_con
     a.get_by_role("heading", name="Cần một người thứ hai phê duyệt yêu cầu của bạn").wait_for()
     a.locator("#imp-d-problem").get_by_text("Bạn đã tải tệp này lên; cần người khác phê duyệt.").wait_for()
 
-    # staff B opens it by its code and approves: the dose counts, the citizen sees it
+    # staff B finds it in the list of imports waiting for approval, opens it and approves it
     open_tool(b, "Nhập dữ liệu mũi tiêm cũ (CSV)")
-    b.get_by_label("Mã lần nhập").fill(code)
-    b.get_by_role("button", name="Mở", exact=True).click()
+    b.get_by_role("heading", name="Lần nhập: Chờ người thứ hai duyệt", level=2).wait_for()
+    waiting = b.locator("#imp-list a.row")
+    waiting.first.wait_for()
+    assert waiting.count() == 1
+    assert "mui-tiem-cu.csv" in waiting.inner_text() and "Trạm Y tế phường Hoàn Kiếm" in waiting.inner_text()
+    assert "1 dòng" in waiting.inner_text()
+    no_horizontal_scroll(b)
+    shots(b, "rec6-import-list")
+    waiting.click()
     b.get_by_role("heading", name="Lần nhập mũi tiêm cũ", level=1).wait_for()
+    b.locator("code.code", has_text=code).wait_for()
     b.locator(".import-doses li", has_text="FB5678").wait_for()
     no_horizontal_scroll(b)
     shots(b, "rec6-import-review")
     b.get_by_role("button", name="Duyệt lần nhập").click()
     said(b, "Đã duyệt lần nhập: 1 mũi tiêm đã được công nhận.")
+    b.locator(".status-line", has_text="Đã duyệt").wait_for()
+    # nothing waits any more; a decided import still opens by its code
+    b.get_by_role("link", name="Nhập dữ liệu mũi tiêm cũ (CSV)").last.click()
+    b.get_by_text("Không có lần nhập nào.").wait_for()
+    b.get_by_label("Mã lần nhập").fill(code)
+    b.get_by_role("button", name="Mở", exact=True).click()
     b.locator(".status-line", has_text="Đã duyệt").wait_for()
     doses = doses_of(citizen, person_id)
     assert [(d["lot_number"], d["status"], d["dose_number"]) for d in doses] == [

@@ -1,6 +1,6 @@
 // What the dose-record screens share (corrections, a dose's history, backfills, CSV imports): field
-// names and values said for people, the server's per-field and per-row messages in the chosen
-// language, a problem shown whole (title, detail and every field message), and uploads whose
+// names and values said for people, a problem shown whole (title, detail and every field message,
+// which the server writes in the language we ask for by Accept-Language), and uploads whose
 // Idempotency-Key follows what is sent (the file's hash), so a resend is replayed, not redone.
 import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
@@ -73,42 +73,6 @@ export function requestStatusBadge(status) {
   return html`<span class="badge req-${status}">${known ? t(`rec.status_${status}`) : status}</span>`;
 }
 
-// The server's field messages for historical doses and CSV rows are in English only: these are
-// said in the chosen language (anything not listed is shown as the server wrote it).
-const MESSAGES = {
-  'More fields than columns.': 'rec.msg_extra_fields',
-  'Must be exactly 12 digits.': 'rec.msg_12_digits',
-  'Give national_id or person_id.': 'rec.msg_who',
-  'Not a valid date.': 'rec.msg_bad_date',
-  'No such person.': 'rec.msg_no_person',
-  'Does not match the person.': 'rec.msg_dob_mismatch',
-  'Outside your scope.': 'rec.msg_out_of_scope',
-  'Unknown product code.': 'rec.msg_unknown_product',
-  'Cannot be in the future.': 'rec.msg_future',
-  'Before this vaccine was in use.': 'rec.msg_before_use',
-  'At most 40 characters.': 'rec.msg_max_40',
-  'A whole number from 1.': 'rec.msg_whole_number',
-  'No unit with this code.': 'rec.msg_no_unit',
-  'At most 200 characters.': 'rec.msg_max_200',
-  'This dose is already recorded.': 'rec.msg_already',
-  'The same dose appears twice in this file.': 'rec.msg_twice',
-  'A dose of this product on this date is already recorded.': 'rec.msg_already',
-  'No rows.': 'rec.msg_no_rows',
-  'Not UTF-8 text.': 'rec.msg_not_utf8',
-};
-
-export function serverMsg(text) {
-  const s = String(text);
-  if (MESSAGES[s]) return t(MESSAGES[s]);
-  let m = /^Missing columns: (.+)\.$/.exec(s);
-  if (m) return t('rec.msg_missing_columns', {columns: m[1]});
-  m = /^Unknown columns: (.+)\.$/.exec(s);
-  if (m) return t('rec.msg_unknown_columns', {columns: m[1]});
-  m = /^dose_number (\d+) differs from the history's (\d+)\.$/.exec(s);
-  if (m) return t('rec.msg_dose_number_differs', {given: m[1], expected: m[2]});
-  return s;
-}
-
 /**
  * A refused request shown whole where the person acts: the problem's title and detail and every
  * field message (fields the form shows itself are marked there too). Its heading takes the focus.
@@ -120,9 +84,9 @@ export function problemBox(e, {id = 'problem'} = {}) {
   return html`<section class="card problem" id=${id} aria-labelledby="${id}-h">
     <h2 id="${id}-h" tabindex="-1">${e.title || t('error.unexpected')}</h2>
     ${e.detail && e.detail !== e.title ? html`<p>${e.detail}</p>` : nothing}
-    ${general.map((m) => html`<p>${serverMsg(m)}</p>`)}
+    ${general.map((m) => html`<p>${m}</p>`)}
     ${fields.length ? html`<ul class="bullets">${fields.map(([k, msgs]) => html`<li>
-      <strong>${fieldLabel(k)}:</strong> ${msgs.map(serverMsg).join(' ')}</li>`)}</ul>` : nothing}
+      <strong>${fieldLabel(k)}:</strong> ${msgs.join(' ')}</li>`)}</ul>` : nothing}
     ${e.requestId ? html`<p class="meta">${t('rec.request_id', {id: e.requestId})}</p>` : nothing}
   </section>`;
 }
@@ -135,7 +99,7 @@ export function focusProblem(id = 'problem') {
 export function formErrors(e) {
   if (!e?.errors) return null;
   const out = {};
-  for (const [k, v] of Object.entries(e.errors)) out[k.replace(/^changes\./, '')] = v.map(serverMsg);
+  for (const [k, v] of Object.entries(e.errors)) out[k.replace(/^changes\./, '')] = v;
   return Object.keys(out).length ? out : null;
 }
 

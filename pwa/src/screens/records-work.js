@@ -1,7 +1,8 @@
 // Staff work on dose records: the queue of correction requests (with the evidence photos) to approve
 // or reject with a reason; doses from paper cards entered by one person and approved by another;
-// CSV imports of historical doses, checked whole (a per-row report; nothing half-imported) and
-// approved by a second person. Every refusal from the API is shown whole where the person acts.
+// CSV imports of historical doses, checked whole (a per-row report; nothing half-imported), listed
+// for the second person who approves them. Every refusal from the API is shown whole where the
+// person acts; its messages (and each row's reasons) come in the page's language from the server.
 import {html, nothing} from 'lit-html';
 import {t} from '../i18n/index.js';
 import {api} from '../api.js';
@@ -11,12 +12,14 @@ import {field, select, textarea, formValues, focusFirstError, localMsg} from '..
 import {busyButton, problemText} from './common.js';
 import {SITE, staffGate, activeRoles, loadUnits, unitOption} from './staff-common.js';
 import {doseLabel} from './vax-common.js';
-import {loadProducts, productOptions, productText, valueText, fieldLabel, serverMsg, doseStatusBadge,
+import {loadProducts, productOptions, productText, valueText, fieldLabel, doseStatusBadge,
         requestStatusBadge, changesTable, correctionRows, problemBox, focusProblem, formErrors, uploadOnce,
         fileField, when} from './records-common.js';
 
 const ENTER = ['site_staff', 'department_staff'];  // who may enter backfills and upload imports
 const STATUSES = ['pending', 'approved', 'rejected'];
+const IMPORT_STATUSES = ['pending_approval', 'approved', 'rejected'];
+const IMPORT_PAGE = 20;
 const queueNames = new Map();  // correction id → the person's name, from the last queue read
 
 /** The three tools side by side (a sub-navigation under the heading). */
@@ -453,8 +456,11 @@ export const imports = {
 
   enter(ctx) {
     Object.assign(ctx.s, {file: null, busy: false, error: null, errors: null, result: null, rejected: null,
-                          intent: new Intent(), open: {code: '', errors: null}});
-    staffGate(ctx, SITE, 'recs.imp_title');
+                          intent: new Intent(), open: {code: '', errors: null},
+                          list: {status: ctx.query.get('status') ?? 'pending_approval', items: null, total: 0,
+                                 loading: false}});
+    if (staffGate(ctx, SITE, 'recs.imp_title')) return;
+    loadImports(ctx);
   },
 
   view(ctx) {
@@ -464,6 +470,7 @@ export const imports = {
       <h1>${t('recs.imp_title')}</h1>
       ${recordsNav('#/work/imports')}
       <p class="lead">${t('recs.imp_lead')}</p>
+      ${importList(ctx)}
       ${activeRoles(ENTER).length ? uploadSection(ctx) : nothing}
       ${ctx.s.rejected ? rejectedReport(ctx) : nothing}
       ${ctx.s.result ? acceptedReport(ctx) : nothing}
@@ -471,6 +478,65 @@ export const imports = {
       ${columnsSection()}`;
   },
 };
+
+/** Imports of the units within scope, newest first: a page at a time, the ones waiting by default. */
+async function loadImports(ctx, {more = false, announce = false} = {}) {
+  const l = ctx.s.list;
+  l.loading = true; ctx.update();
+  const offset = more ? (l.items?.length ?? 0) : 0;
+  const query = new URLSearchParams({limit: String(IMPORT_PAGE), offset: String(offset)});
+  if (l.status) query.set('status', l.status);
+  try {
+    const page = await api.get(`/dose-imports?${query}`);
+    l.items = more ? [...(l.items ?? []), ...page.items] : page.items;
+    l.total = page.total;
+    if (announce) ctx.announce(t('recs.imp_found', {n: page.total}));
+  } catch (e) {
+    l.items ??= [];
+    ctx.announce(problemText(e), {error: true});
+  } finally {
+    l.loading = false; ctx.update();
+  }
+}
+
+function importList(ctx) {
+  const l = ctx.s.list;
+  const pick = (ev) => {
+    ev.preventDefault();
+    l.status = formValues(ev.target).status ?? '';
+    loadImports(ctx, {announce: true});
+  };
+  const more = async () => {
+    const next = l.items.length;
+    await loadImports(ctx, {more: true});
+    requestAnimationFrame(() => document.querySelectorAll('#imp-list a.row')[next]?.focus());
+  };
+  return html`<section class="section" aria-labelledby="imp-list-h" aria-busy=${l.loading ? 'true' : 'false'}>
+    <h2 id="imp-list-h" tabindex="-1">${l.status ? t('recs.imp_list', {status: t(`rec.status_${l.status}`)})
+      : t('recs.imp_list_all')}</h2>
+    <p class="hint">${t('recs.imp_list_hint')}</p>
+    <form class="card filters" novalidate @submit=${pick} aria-label=${t('recs.imp_filter')}>
+      ${select({name: 'status', label: t('recs.status'), value: l.status, prefix: 'il', placeholder: t('recs.all'),
+                options: IMPORT_STATUSES.map((x) => ({value: x, label: t(`rec.status_${x}`)}))})}
+      ${busyButton(l.loading && l.items !== null, t('recs.show'), t('app.loading'), {cls: 'secondary'})}
+    </form>
+    ${l.items === null ? html`<p class="loading">${t('app.loading')}</p>`
+      : l.items.length === 0 ? html`<p>${t('recs.imp_list_empty')}</p>`
+      : html`<ul class="list" id="imp-list">${l.items.map(importRow)}</ul>`}
+    ${l.items && l.items.length < l.total ? html`<button type="button" class="secondary" @click=${more}
+      ?disabled=${l.loading}>${t('recs.imp_more', {shown: l.items.length, total: l.total})}</button>` : nothing}
+  </section>`;
+}
+
+function importRow(b) {
+  const mine = b.uploaded_by === state.me?.account_id;
+  return html`<li><a class="row" href="#/work/imports/${encodeURIComponent(b.id)}">
+    <span class="name">${b.file_name || b.id}</span>
+    ${requestStatusBadge(b.status)}
+    <span class="meta">${t('recs.imp_row_meta', {unit: b.unit?.name ?? '—', n: b.row_count, at: when(b.uploaded_at)})}${
+      mine ? html` <span class="badge">${t('recs.imp_by_you')}</span>` : nothing}</span>
+  </a></li>`;
+}
 
 function uploadSection(ctx) {
   const s = ctx.s;
@@ -489,6 +555,7 @@ function uploadSection(ctx) {
       s.intent.done();
       ctx.announce(t('recs.imp_accepted', {n: s.result.row_count}));
       ctx.update();
+      loadImports(ctx);  // it is in the list now, waiting for the second person
       requestAnimationFrame(() => document.getElementById('imp-ok-h')?.focus());
     } catch (e) {
       if (Array.isArray(e.problem?.rows) && e.problem.rows.length) {
@@ -531,8 +598,8 @@ function rejectedReport(ctx) {
       <thead><tr><th scope="col">${t('recs.imp_row')}</th><th scope="col">${t('recs.imp_why')}</th></tr></thead>
       <tbody>${bad.map((r) => html`<tr>
         <th scope="row">${r.row}</th>
-        <td><ul class="reasons">${Object.entries(r.errors ?? {}).map(([col, msgs]) => html`<li>
-          <code>${col}</code>: ${msgs.map(serverMsg).join(' ')}</li>`)}</ul></td>
+        <td><ul class="reasons">${(r.reasons ?? []).filter((x) => x.severity !== 'warning').map((x) => html`<li
+          data-code=${x.code}><code>${x.field}</code>: ${x.message}</li>`)}</ul></td>
       </tr>`)}</tbody>
     </table></div>
   </section>`;
@@ -547,7 +614,7 @@ function acceptedReport(ctx) {
     <p>${t('recs.imp_ok_next')}</p>
     <p>${t('recs.imp_code')} <code class="code">${r.id}</code></p>
     ${warned.length ? html`<h3>${t('recs.imp_warnings')}</h3><ul class="bullets">${warned.map((x) => html`<li>
-      ${t('recs.imp_row')} ${x.row}: ${x.warnings.map(serverMsg).join(' ')}</li>`)}</ul>` : nothing}
+      ${t('recs.imp_row')} ${x.row}: ${x.warnings.join(' ')}</li>`)}</ul>` : nothing}
     <a class="button secondary" href="#/work/imports/${encodeURIComponent(r.id)}">${t('recs.imp_open_this')}</a>
   </section>`;
 }
