@@ -638,18 +638,18 @@ _SUPERSEDE = (sa.update(IssuedCertificate.__table__)
               .values(superseded_at=sa.bindparam("at")))
 
 
-def supersede_after_new_dose(session: so.Session, person_id: str, *, dose_id: str,
-                             now: dt.datetime) -> None:
+def supersede_after_new_dose(session: so.Session, person_id: str, *, dose_id: str, now: dt.datetime,
+                             person_name: str, person_phone: str | None) -> None:
     """A new counted dose: the current certificates are superseded, not revoked (they stay true
     for the doses they list; a holder may keep showing one), and `current_passports` issues new
-    ones on the next read. The holder and guardians hear that a certificate is ready."""
+    ones on the next read. The holder and guardians hear that a certificate is ready (the
+    caller read the person's name and phone with its own rows: two fewer statements)."""
     superseded = session.execute(_SUPERSEDE, {"holder": person_id, "at": now}).rowcount
     from api.notify.service import notify
 
     template = "certificate_updated" if superseded else "certificate_ready"
-    notify(session, person_id=person_id, template=template,
-           params={"person_name": _holder_name(session, person_id)},
-           dedupe_key=f"{template}:{dose_id}", now=now)
+    notify(session, person_id=person_id, template=template, params={"person_name": person_name},
+           dedupe_key=f"{template}:{dose_id}", now=now, person_phone=person_phone)
 
 
 def current_passports(session: so.Session, issuer: Issuer, person_id: str, *,

@@ -393,6 +393,10 @@ def _recipient_query(accounts) -> sa.Select:
 _OF_ONE_PERSON = None
 
 
+class _Unknown:
+    """notify(person_phone=…) not given: look the phone up."""
+
+
 def _of_one_person() -> tuple[sa.Select, sa.Select]:
     """notify()'s two statements for one person, built once (it runs on hot paths: a dose
     record, a booking change): the accounts that hear about them, and the person's own phone
@@ -467,7 +471,8 @@ def _enqueue_for(session: so.Session, r: Recipient, *, base: str, template: str,
 def notify(session: so.Session, *, person_id: str, template: str, params: Mapping[str, Any],
            dedupe_key: str, now: datetime, urgent: bool = False,
            not_before: datetime | None = None,
-           lang_params: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+           lang_params: Mapping[str, Mapping[str, Any]] | None = None,
+           person_phone: str | None | type[_Unknown] = _Unknown) -> list[str]:
     """Tell everyone who looks after this person, in the caller's transaction.
 
     Each outbox row's dedupe key is `dedupe_key|<account>|<channel>[|<device>]`, so calling
@@ -479,6 +484,8 @@ def notify(session: so.Session, *, person_id: str, template: str, params: Mappin
     :param urgent: only for safety templates (serious_reaction_alert, lot_quarantined): they
         pass quiet hours and reach the phone by SMS even when SMS is off.
     :param not_before: send no earlier (the inbox shows it from then on, too).
+    :param person_phone: the person's own phone (None: none), when the caller has read it
+        already (the site's dose hot path): used when no account hears about the person.
     :returns: the ids of the outbox rows written now (empty on a re-run).
     :raises templates.TemplateError: unknown template or missing params (now, not in the worker).
     :raises ValueError: urgent on a non-safety template; no such person.
@@ -492,10 +499,12 @@ def notify(session: so.Session, *, person_id: str, template: str, params: Mappin
     recipients = _with_devices(session, session.execute(accounts, {"person_id": person_id}).all())
     if not recipients:
         # Nobody has an account for this person (a walk-in recorded at a site): their own phone.
-        row = session.execute(own_phone, {"person_id": person_id}).first()
-        if row is None:
-            raise ValueError(f"no person {person_id}")
-        recipients = [Recipient(None, row.phone, Preferences(sms=True))] if row.phone else []
+        if person_phone is _Unknown:
+            row = session.execute(own_phone, {"person_id": person_id}).first()
+            if row is None:
+                raise ValueError(f"no person {person_id}")
+            person_phone = row.phone
+        recipients = [Recipient(None, person_phone, Preferences(sms=True))] if person_phone else []
     by_lang = {lang: {**params, **(lang_params or {}).get(lang, {})} for lang in LANGS}
     base = _base_key(dedupe_key)
     written: list[str] = []

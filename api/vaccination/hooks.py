@@ -27,13 +27,15 @@ from api.certificates import service as certificates
 from api.vaccination.models import DoseRecord
 
 
-def on_dose_recorded(session: so.Session, dose: DoseRecord, now: datetime) -> None:
+def on_dose_recorded(session: so.Session, dose: DoseRecord, now: datetime, *, person_name: str,
+                     person_phone: str | None) -> None:
     """A new dose was given at a site: the holder's current passports no longer tell the whole
     story. They are superseded (not revoked: what they say stays true) and the next read issues
     new ones; the holder and guardians are told. Issue-on-read keeps three signatures, the
     holder's dose history and three certificate rows off the site's hot path (measured: the
     inline re-issue cost more than half of a dose record's server time)."""
-    certificates.supersede_after_new_dose(session, dose.person_id, dose_id=dose.id, now=now)
+    certificates.supersede_after_new_dose(session, dose.person_id, dose_id=dose.id, now=now,
+                                          person_name=person_name, person_phone=person_phone)
 
 
 def on_dose_changed(session: so.Session, dose: DoseRecord, now: datetime) -> None:

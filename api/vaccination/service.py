@@ -480,7 +480,8 @@ def _dose_query() -> sa.Select:
                 .scalar_subquery().label("existing_id"))
     return (sa.select(v.c.person_id, v.c.site_id, v.c.status, v.c.screening_outcome, v.c.booking_id,
                       v.c.dose_record_id, site.c.path.label("site_path"), site.c.province_code,
-                      site.c.name.label("site_name"), p.c.date_of_birth, lot.c.id.label("lot_id"), lot.c.product_code,
+                      site.c.name.label("site_name"), p.c.date_of_birth, p.c.full_name, p.c.phone,
+                      lot.c.id.label("lot_id"), lot.c.product_code,
                       lot.c.lot_number, lot.c.expires_on, lot.c.quarantined_at, prod.c.target_disease, bal.c.balance,
                       history_expr(v.c.person_id).label("history"), existing)
             .select_from(v.join(site, site.c.id == v.c.site_id).join(p, p.c.id == v.c.person_id)
@@ -640,7 +641,8 @@ def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose
                 created_at=now, updated_at=now, version=1)
             if conn.dialect.name == "postgresql":
                 # The hook first (it may be slow): the stock row is the last lock, held only to COMMIT.
-                hooks.on_dose_recorded(session, DoseRecord(**values), now)
+                hooks.on_dose_recorded(session, DoseRecord(**values), now, person_name=row.full_name,
+                                       person_phone=row.phone)
                 claimed, taken = conn.execute(_record_in_one(), {
                     **{"p_" + k: v for k, v in values.items()}, "p_visit": cmd.visit_id, "p_dose": dose_id,
                     "p_at": at, "p_until": at + OBSERVATION, "p_now": now, "p_booking": row.booking_id,
@@ -666,7 +668,8 @@ def record_dose(sessions: so.sessionmaker, principal: Principal, cmd: RecordDose
                                         "person_id": row.person_id, "unit_id": row.site_id,
                                         "details": {"dose_record_id": dose_id}})
                 # The hook gets the same values as a DoseRecord (not attached to the session).
-                hooks.on_dose_recorded(session, DoseRecord(**values), now)
+                hooks.on_dose_recorded(session, DoseRecord(**values), now, person_name=row.full_name,
+                                       person_phone=row.phone)
                 taken = conn.execute(_TAKE_ONE(), {"p_unit": row.site_id, "p_lot": row.lot_id,
                                                    "p_now": now}).rowcount
             if not taken:

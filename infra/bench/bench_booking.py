@@ -44,7 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 
 
 
-from infra.bench.harness import PG_BIN, Cluster, free_port, request_bytes, stop  # noqa: E402
+from infra.bench.harness import PG_BIN, Cluster, cpu_seconds, free_port, request_bytes, stop  # noqa: E402
 from infra.bench.harness import as_pg as _as_pg  # noqa: E402
 from infra.bench.harness import one_request as _one  # noqa: E402
 from infra.bench.harness import start_gunicorn as _start_gunicorn  # noqa: E402
@@ -222,13 +222,24 @@ def summary(label: str, results, elapsed: float, ok: int) -> dict:
     return {"rate": rate, "p50": p50, "p99": p99, "statuses": by_status}
 
 
-def run_load(port, make_request, *, clients, seconds, ok, label, limit=None):
+def run_load(port, make_request, *, clients, seconds, ok, label, limit=None, watch: dict[str, int] | None = None):
+    """`watch`: process trees whose CPU seconds are counted during the run (name → root pid)."""
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    before = {k: cpu_seconds(pid) for k, pid in (watch or {}).items()}
     results, elapsed = asyncio.run(drive(port, make_request, clients=clients, seconds=seconds, limit=limit))
+    after = {k: cpu_seconds(pid) for k, pid in (watch or {}).items()}
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     out = summary(label, results, elapsed, ok)
-    out["client_cpu"] = (cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime) / elapsed
+    own = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
+    out["client_cpu"] = own / elapsed
+    out["ok"] = sum(1 for status, _ in results if status == ok)
+    out["cpu"] = {k: after[k] - before[k] for k in after} | {"load generator": own}
     return out
+
+
+def cpu_line(label: str, run: dict) -> str:
+    n = max(run["ok"], 1)
+    return f"  {label:<34} " + ", ".join(f"{k} {v / n * 1000:.2f} ms" for k, v in run["cpu"].items())
 
 
 # ---------------------------------------------------------------- pgbench
@@ -292,6 +303,8 @@ def main() -> None:
         hello_port = free_port()
         procs.append(_start_gunicorn("wsgi:app", env, api_port, args.workers, ROOT, LOGS))
         procs.append(_start_gunicorn("bare_app:app", {**env, "PYTHONPATH": str(ROOT)}, bare_port, args.workers, bare_dir, LOGS))
+        api_watch = {"PostgreSQL": cluster.postmaster_pid(), "gunicorn": procs[0].pid}
+        bare_watch = {"PostgreSQL": cluster.postmaster_pid(), "gunicorn": procs[1].pid}
         procs.append(_start_gunicorn("hello_app:app", {}, hello_port, args.workers, bare_dir, LOGS))
 
         clients, slots = data["clients"], data["slots"]
@@ -320,9 +333,9 @@ def main() -> None:
         hello = run_load(hello_port, lambda i: request_bytes("GET", "/", None, {}), clients=args.clients,
                          seconds=min(args.seconds, 5), ok=200, label="calibration: WSGI hello world")
         api = run_load(api_port, booking, clients=args.clients, seconds=args.seconds, ok=201,
-                       label="API POST /bookings (sign-in, rules, idem.)", limit=len(clients))
+                       label="API POST /bookings (sign-in, rules, idem.)", limit=len(clients), watch=api_watch)
         ref_bare = run_load(bare_port, bare, clients=args.clients, seconds=args.seconds, ok=201,
-                            label="bare Flask route, UPDATE + INSERT only")
+                            label="bare Flask route, UPDATE + INSERT only", watch=bare_watch)
         pub = run_load(api_port, public, clients=args.clients, seconds=min(args.seconds, 8), ok=200,
                        label="API GET /priority-groups, no cookie")
         pub_auth = run_load(api_port, public_signed_in, clients=args.clients, seconds=min(args.seconds, 8), ok=200,
@@ -353,6 +366,9 @@ def main() -> None:
         print(f"  the session look-up costs {cost_auth * 1000:.2f} ms of server time per request "
               f"({pub['rate']:,.0f}/s without the cookie, {pub_auth['rate']:,.0f}/s with it): "
               f"{cost_auth / cost_api:.0%} of a booking's {cost_api * 1000:.2f} ms")
+        print(f"where the time goes, CPU per request ({os.cpu_count()} cores):")
+        print(cpu_line("API booking", api))
+        print(cpu_line("bare route", ref_bare))
         print(f"  load generator CPU: {api['client_cpu']:.0%} of one core during the API run; "
               f"the machine served {hello['rate']:,.0f} hello-world req/s under these settings "
               f"(FACTS.md: a bare Flask JSON route does 6,000-9,000/s on a quiet box; "

@@ -46,45 +46,12 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
 
 
-from infra.bench.harness import PG_BIN, Cluster, free_port, request_bytes, stop  # noqa: E402
+from infra.bench.harness import PG_BIN, Cluster, cpu_seconds, free_port, request_bytes, stop  # noqa: E402
 from infra.bench.harness import as_pg as _as_pg  # noqa: E402
 from infra.bench.harness import one_request as _one  # noqa: E402
 from infra.bench.harness import start_gunicorn as _start_gunicorn  # noqa: E402
-
-
-# ---------------------------------------------------------------- CPU accounting (where the time goes)
-
-def _tree(root: int) -> list[int]:
-    """root and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
-def cpu_seconds(root: int) -> float:
-    """User + system CPU of a process tree, including its already-reaped children."""
-    total = 0.0
-    for pid in _tree(root):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(x) for x in fields[11:15]) / TICK  # utime stime cutime cstime
-    return total
 
 
 # ---------------------------------------------------------------- data
@@ -212,7 +179,7 @@ NO_HOOK = """
 import wsgi
 from api.vaccination import hooks
 
-hooks.on_dose_recorded = lambda session, dose, now: None
+hooks.on_dose_recorded = lambda session, dose, now, **_: None
 app = wsgi.app
 """
 HELLO = """

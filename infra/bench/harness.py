@@ -108,3 +108,38 @@ async def one_request(port: int, raw: bytes) -> tuple[int, float]:
     writer.close()
     status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
     return status, time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- CPU accounting (where the time goes)
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int) -> list[int]:
+    """root and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process tree, including its already-reaped children."""
+    total = 0.0
+    for pid in _tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / TICK  # utime stime cutime cstime
+    return total
