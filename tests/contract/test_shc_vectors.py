@@ -61,7 +61,7 @@ def _svg_to_image(svg: str) -> Image.Image:
 
 
 def _texts_from_image(img: Image.Image) -> tuple[list[str], str | None]:
-    found = zxingcpp.read_barcodes(img)
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
     if not found:
         return [], "qr_decode"
     if any(int(b.extra.get("Version", 0)) > MAX_QR_VERSION for b in found):

@@ -55,7 +55,7 @@ def sign_out(page) -> None:
 
 def decode_qr(png: bytes) -> str:
     """Read one QR code from a PNG with zxing-cpp (independent of the app's own decoder)."""
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
     assert len(results) == 1, f"expected one QR code, found {len(results)}"
     assert results[0].format == zxingcpp.BarcodeFormat.QRCode
     return results[0].text
