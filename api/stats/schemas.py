@@ -62,9 +62,14 @@ class DashboardSchema(ma.Schema):
     scope = ma.fields.Dict()
     funnel = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     sessions = ma.fields.List(ma.fields.Dict())
-    stock = ma.fields.List(ma.fields.Dict())
+    stock = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Per unit and lot with doses on hand: balance, usable (not expired or quarantined), "
+                       "used per day (last 7 days), days of supply."})
+    supply = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Per unit and product: usable doses, used per day (last 7 days), days of supply."})
     overdue = ma.fields.Dict()
     doses = ma.fields.Dict()
+    products = ma.fields.Dict(metadata={"description": "Vaccine names by product code (name_vi, name_en)."})
     reactions = ma.fields.Dict(allow_none=True, metadata={
         "description": "Reactions per 100,000 doses (null until the reactions domain lands)."})
 

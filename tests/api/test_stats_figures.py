@@ -114,6 +114,35 @@ def _stored(app):
         return daily, cover
 
 
+def _engine_people(app, *, today: date) -> dict:
+    """Each dosed person's row as the rules engine gives it (last dose: by day, then dose number)."""
+    with app.app_context(), db.reads().begin() as s:
+        rules = catalog.load_rule_set(s)
+        by_person: dict[str, list] = {}
+        for d in s.scalars(sa.select(DoseRecord).where(DoseRecord.status.in_(COUNTED))):
+            by_person.setdefault(d.person_id, []).append(d)
+        out = {}
+        for pid, doses in by_person.items():
+            p = s.get(Person, pid)
+            given = [engine.GivenDose(d.product_code, d.dose_number, d.administered_on) for d in doses]
+            last = max(doses, key=lambda d: (d.administered_on, d.dose_number, d.administered_at, d.id))
+            st = engine.series_status(given, rules)
+            nxt = engine.next_dose(p.date_of_birth, given, rules, product=last.product_code,
+                                   where=engine.Jurisdiction(p.province_code), on=today)
+            due = nxt.recommended_by if nxt.dose_number is not None else None
+            out[pid] = (p.province_code or 0, st.status == "green", st.boosters > 0, last.unit_id,
+                        last.product_code if due else None, due)
+        return out
+
+
+def _stored_people(app) -> dict:
+    ps = StatPerson.__table__.c
+    with app.app_context(), db.reads().begin() as s:
+        return {r[0]: tuple(r[1:]) for r in s.execute(sa.select(
+            ps.person_id, ps.province_code, ps.primary_complete, ps.booster, ps.last_unit_id, ps.next_product,
+            ps.next_due_by))}
+
+
 def _due_cells(app) -> Counter:
     with app.app_context(), db.reads().begin() as s:
         return +Counter({(r.province_code, r.next_product, r.next_due_by): r.count for r in s.execute(
@@ -144,6 +173,7 @@ def test_figures_equal_direct_counts_after_doses_and_corrections(app, clock):
         assert stored_daily == +daily
         assert stored_cover == +cover
         assert _due_cells(app) == _due_direct(app)  # stat_due is stat_person summed, after corrections
+        assert _stored_people(app) == _engine_people(app, today=TODAY)  # SQL's answers are the engine's
 
     clock.advance(hours=2)
     public = app.test_client().get("/api/v1/public/stats?from=2026-09-01&to=2026-11-23").json
@@ -263,3 +293,72 @@ def test_a_person_who_moves_province_moves_their_coverage_cells(app):
         versions = dict(s.execute(sa.select(StatPerson.person_id, StatPerson.person_version)
                                   .where(StatPerson.person_id.in_(ids[:4]))).all())
         assert versions == dict(s.execute(sa.select(Person.id, Person.version).where(Person.id.in_(ids[:4]))).all())
+
+
+def test_people_the_sql_cannot_decide_go_through_the_rules_engine(app):
+    """A version starting later (Hà Nội) or an age ceiling (national) makes the due date depend on
+    more than the last dose: those people go through the rules engine, the rest stay in SQL, and
+    every stored row is still what the engine says."""
+    with app.app_context(), db.sessions().begin() as s:
+        catalog.add_rule_version(s, product_code="pfizer-biontech", dose="2", province_code=1,
+                                 effective_from=TODAY + timedelta(days=10), min_interval_days=21,
+                                 recommended_interval_days=28, max_interval_days=42,
+                                 allowed_previous=["pfizer-biontech", "moderna"], now=FIXED_NOW)
+        catalog.add_rule_version(s, product_code="moderna", dose="2", effective_from=date(2026, 1, 1),
+                                 min_interval_days=28, recommended_interval_days=28, max_interval_days=56,
+                                 max_age_days=engine_years(90), now=FIXED_NOW)
+        catalog.add_rule_version(s, product_code="astrazeneca", dose="2", province_code=79,
+                                 effective_from=date(2026, 1, 1), min_interval_days=42, max_interval_days=70,
+                                 allowed_previous=["pfizer-biontech"], now=FIXED_NOW)
+    with app.app_context(), db.reads().begin() as s:
+        plan = {(r["product_code"], r["dose"], r["province_code"]): r for r in
+                stats._due_plan(catalog.load_rule_set(s), TODAY)}
+    assert plan[("pfizer-biontech", "2", 1)]["engine"] and not plan[("pfizer-biontech", "2", stats.ALL_PROVINCES)]["engine"]
+    assert plan[("moderna", "2", stats.ALL_PROVINCES)]["engine"]  # the age ceiling
+    assert plan[("astrazeneca", "2", 79)] == {"product_code": "astrazeneca", "dose": "2", "province_code": 79,
+                                              "due_days": None, "engine": False}  # AZ may not follow AZ there
+    assert plan[("astrazeneca", "2", 1)]["due_days"] == 84
+    rng = random.Random(5)
+    now = FIXED_NOW
+    _random_mix(app, rng, people=40, now=now)
+    _refresh(app, now)
+    assert _stored_people(app) == _engine_people(app, today=TODAY)
+    now += timedelta(minutes=30)
+    _correct(app, rng, now=now, k=6)
+    _refresh(app, now)
+    assert _stored_people(app) == _engine_people(app, today=TODAY)
+    assert _due_cells(app) == _due_direct(app)
+    _, _, cover = _direct(app, today=TODAY)
+    assert _stored(app)[1] == +cover
+
+
+def engine_years(n: int) -> int:
+    return n * 365 + n // 4
+
+
+def test_the_public_answer_is_kept_until_the_next_refresh(app, clock):
+    """Each process keeps the computed answer per refresh: a refresh with new doses shows them."""
+    with app.app_context(), db.sessions().begin() as s:
+        sites = s.scalar(sa.select(OrgUnit).filter_by(code="HN-HK"))
+        for i in range(12):
+            p = Person(full_name=f"P{i}", date_of_birth=date(1980, 1, 1), sex="M", province_code=1, ward_code=None,
+                       national_id=None, phone=None, address_line="", created_at=FIXED_NOW, updated_at=FIXED_NOW)
+            s.add(p)
+            s.flush()
+            _dose(s, p.id, site=sites, product="pfizer-biontech", number=1, on=TODAY)
+    _refresh(app, FIXED_NOW)
+    c = app.test_client()
+    day = lambda body: next(d for d in body["doses_per_day"] if d["day"] == TODAY.isoformat())  # noqa: E731
+    first = c.get("/api/v1/public/stats").json
+    assert day(first)["total"] == 12 and c.get("/api/v1/public/stats").json == first
+    with app.app_context(), db.sessions().begin() as s:
+        p = Person(full_name="P12", date_of_birth=date(1980, 1, 1), sex="M", province_code=1, ward_code=None,
+                   national_id=None, phone=None, address_line="", created_at=FIXED_NOW, updated_at=FIXED_NOW)
+        s.add(p)
+        s.flush()
+        _dose(s, p.id, site=s.scalar(sa.select(OrgUnit).filter_by(code="HN-HK")), product="pfizer-biontech",
+              number=1, on=TODAY, now=FIXED_NOW + timedelta(minutes=5))
+    assert day(c.get("/api/v1/public/stats").json)["total"] == 12  # as of the last refresh
+    _refresh(app, FIXED_NOW + timedelta(minutes=5))
+    later = c.get("/api/v1/public/stats").json
+    assert day(later)["total"] == 13 and later["updated_at"] != first["updated_at"]

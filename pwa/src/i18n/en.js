@@ -1366,6 +1366,8 @@ export default {
   'work.backfills_hint': "Enter an old dose; approve one a colleague entered.",
   'work.imports': "Import old dose records (CSV)",
   'work.imports_hint': "Upload a file, see each wrong row; approve a colleague’s import.",
+  'work.dashboard': "Dashboard",
+  'work.dashboard_hint': "Registration funnel, session fill and no-shows, stock and days of supply, people overdue.",
   'corr.photos_choose': "Choose photos",
   'corr.photos_none': "No photo chosen yet.",
   'corr.photos_chosen': "{n} chosen: {names}",

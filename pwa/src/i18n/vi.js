@@ -1366,6 +1366,8 @@ export default {
   'work.backfills_hint': "Nhập mũi tiêm cũ; duyệt mũi do đồng nghiệp nhập.",
   'work.imports': "Nhập dữ liệu mũi tiêm cũ (CSV)",
   'work.imports_hint': "Tải tệp lên, xem từng dòng sai; duyệt lần nhập của đồng nghiệp.",
+  'work.dashboard': "Bảng điều hành số liệu",
+  'work.dashboard_hint': "Tiến độ đăng ký, tỷ lệ lấp đầy buổi tiêm, tồn kho và số ngày đủ dùng, người quá hạn mũi tiếp.",
   'corr.photos_choose': "Chọn ảnh",
   'corr.photos_none': "Chưa chọn ảnh nào.",
   'corr.photos_chosen': "Đã chọn {n}: {names}",

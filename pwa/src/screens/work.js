@@ -16,6 +16,7 @@ const TOOLS = [
   {href: '#/dept/units', key: 'work.units', roles: DEPARTMENT},
   {href: '#/admin/vaccines', key: 'work.vaccines', roles: ADMIN},
   {href: '#/dept/campaigns', key: 'work.campaigns', roles: DEPARTMENT},
+  {href: '#/dashboard', key: 'work.dashboard', roles: SITE},
   {href: '#/dept/safety', key: 'work.safety', roles: DEPARTMENT},
   {href: '#/work/corrections', key: 'work.corrections', roles: SITE},
   {href: '#/work/backfills', key: 'work.backfills', roles: SITE},
