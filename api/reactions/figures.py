@@ -79,6 +79,31 @@ def dose_counts(session: so.Session, principal: Principal, *, date_from: date, d
     return out
 
 
+def _reports_where(date_from: date, date_to: date, sites: list[str] | None, product_code: str | None = None) -> dict:
+    """The reports whose dose was given in the period, at one of `sites` (None: anywhere)."""
+    where: dict = {"administered_at": {"$gte": iso(local_day_start(date_from)),
+                                       "$lt": iso(local_day_start(date_to + timedelta(days=1)))}}
+    if sites is not None:
+        where["site_id"] = {"$in": sites or ["-"]}
+    if product_code:
+        where["product_code"] = product_code
+    return where
+
+
+def report_rates(store, *, sites: list[str] | None, date_from: date, date_to: date, doses: int) -> dict:
+    """Doses with a report and with a serious report per 100,000 doses, over one scope and period.
+
+    The caller counts the doses (the dashboard takes them from the statistics aggregates, never by
+    scanning dose records); `sites` None means every site and paper-card doses too."""
+    reported, serious = set(), set()
+    for d in store.find(REPORTS, _reports_where(date_from, date_to, sites), limit=MAX_REPORTS):
+        reported.add(d["dose_record_id"])
+        if d.get("serious"):
+            serious.add(d["dose_record_id"])
+    return {"per": PER, "doses": doses, "reports": len(reported), "serious": len(serious),
+            "report_rate": _rate(len(reported), doses), "serious_rate": _rate(len(serious), doses)}
+
+
 def safety_figures(sessions: so.sessionmaker, store, principal: Principal, *, date_from: date, date_to: date,
                    product_code: str | None = None) -> dict:
     """Reports and serious reports per 100,000 doses by product, lot, site and week; flagged lots."""
@@ -90,13 +115,7 @@ def safety_figures(sessions: so.sessionmaker, store, principal: Principal, *, da
         site_names = {u.id: u.name for u in session.scalars(sa.select(OrgUnit).where(
             OrgUnit.id.in_(list(doses["site"]))))} if doses["site"] else {}
         products = {p.code: p for p in session.scalars(sa.select(VaccineProduct))}
-    where: dict = {"administered_at": {"$gte": iso(local_day_start(date_from)),
-                                       "$lt": iso(local_day_start(date_to + timedelta(days=1)))}}
-    if sites is not None:
-        where["site_id"] = {"$in": sites or ["-"]}
-    if product_code:
-        where["product_code"] = product_code
-    docs = store.find(REPORTS, where, limit=MAX_REPORTS)
+    docs = store.find(REPORTS, _reports_where(date_from, date_to, sites, product_code), limit=MAX_REPORTS)
     reported: dict[str, dict[str, set]] = {g: defaultdict(set) for g in ("product", "lot", "site", "week")}
     serious: dict[str, dict[str, set]] = {g: defaultdict(set) for g in ("product", "lot", "site", "week")}
     for d in docs:

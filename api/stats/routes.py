@@ -105,7 +105,7 @@ class Dashboard(MethodView):
         with db.reads().begin() as session:
             since, until = service.date_range(args["from_"], args["to"], today=service.local_date(now), default_days=30)
             scope = service.narrow(session, service.scope_of(current_principal()), args["unit_id"])
-            data = service.dashboard(session, scope, since=since, until=until, now=now)
+            data = service.dashboard(session, scope, since=since, until=until, now=now, store=docstore())
         if args["format"] == "csv":
             r = Response(service.dashboard_csv(data), mimetype="text/csv")
             r.headers["Content-Disposition"] = f'attachment; filename="ssk-dashboard-{data["to"]}.csv"'

@@ -71,7 +71,7 @@ class DashboardSchema(ma.Schema):
     doses = ma.fields.Dict()
     products = ma.fields.Dict(metadata={"description": "Vaccine names by product code (name_vi, name_en)."})
     reactions = ma.fields.Dict(allow_none=True, metadata={
-        "description": "Reactions per 100,000 doses (null until the reactions domain lands)."})
+        "description": "Doses with a reaction report (`reports`) and with a serious one (`serious`) in the range and scope, and each per 100,000 doses (`report_rate`, `serious_rate`; null when no doses). By vaccine, lot, site and week: `GET /api/v1/reaction-figures`."})
 
 
 class ExportQueryArgsSchema(ma.Schema):

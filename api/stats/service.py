@@ -35,6 +35,7 @@ from api.catalog import service as catalog
 from api.catalog.models import OrgUnit, VaccineProduct
 from api.people.models import Person
 from api.places import service as places
+from api.reactions import figures as reaction_figures
 from api.problems import ValidationFailed
 from api.stats.problems import StatsOutOfScope
 from api.stats.models import (KINDS, UNKNOWN_PROVINCE, StatCoverage, StatDoseDaily, StatDoseSeen, StatDue,
@@ -715,20 +716,18 @@ def _where(scope: Scope, province_col, unit_col):
     return sa.or_(province_col.in_(sorted(scope.provinces)), unit_col.in_(sorted(scope.units)))
 
 
-def _reaction_rates(session: so.Session, scope: Scope, since: date, until: date, doses: dict) -> dict | None:
-    """Reactions per 100,000 doses from the reactions domain, when it has landed (hook)."""
-    try:
-        from api.reactions import service as reactions  # the colleague's domain, not yet merged
-    except ImportError:
+def _reaction_rates(session: so.Session, store, scope: Scope, since: date, until: date, doses: int) -> dict | None:
+    """Doses with a reaction report (and a serious one) per 100,000 doses in scope: the reports
+    from the document store, the doses from the aggregates. None when no store is given."""
+    if store is None:
         return None
-    rates = getattr(reactions, "rates", None)
-    if rates is None:
-        return None
-    return rates(session, provinces=None if scope.national else sorted(scope.provinces),
-                 units=sorted(scope.units), since=since, until=until)
+    sites = None if scope.national else sorted(session.scalars(
+        sa.select(OrgUnit.id).where(_where(scope, OrgUnit.province_code, OrgUnit.id))))
+    return reaction_figures.report_rates(store, sites=sites, date_from=since, date_to=until, doses=doses)
 
 
-def dashboard(session: so.Session, scope: Scope, *, since: date, until: date, now: datetime) -> dict:
+def dashboard(session: so.Session, scope: Scope, *, since: date, until: date, now: datetime,
+              store=None) -> dict:
     """Funnel, sessions, stock and supply, overdue people, doses and reaction rates within scope."""
     today = local_date(now)
     site_only = not scope.national and not scope.provinces
@@ -842,7 +841,7 @@ def dashboard(session: so.Session, scope: Scope, *, since: date, until: date, no
                       "unit_ids": sorted(scope.units)},
             "funnel": funnel, "sessions": sessions, "stock": stock, "supply": supply, "overdue": overdue,
             "doses": doses, "products": products,
-            "reactions": _reaction_rates(session, scope, since, until, doses)}
+            "reactions": _reaction_rates(session, store, scope, since, until, doses["total"])}
 
 
 def dashboard_csv(data: dict) -> str:
@@ -866,4 +865,8 @@ def dashboard_csv(data: dict) -> str:
     for p, c in data["overdue"]["by_product"].items():
         w.writerow(["overdue", "", p, "people", c])
     w.writerow(["doses", "", "", "total", data["doses"]["total"]])
+    for k in ("reports", "serious", "report_rate", "serious_rate"):
+        if data.get("reactions"):
+            v = data["reactions"][k]
+            w.writerow(["reactions", "", "", k, "" if v is None else v])
     return out.getvalue()

@@ -90,3 +90,38 @@ def test_rates_equal_direct_counts_flag_and_quarantine_stops_the_lot(app):
     visit = ready_visit(app, site, person(app, name="Người mới"))
     problem(give(site, visit, hot), 409, "lot-quarantined")
     assert give(site, visit, calm).status_code == 201
+
+
+def test_the_dashboard_shows_report_rates_within_its_scope_from_the_aggregates(app):
+    """The department dashboard's reaction figures: reports from the store, doses from the
+    statistics aggregates; Hà Nội, one Hà Nội site and Hồ Chí Minh each see their own."""
+    from api.stats import service as stats  # the aggregates are refreshed by a job: run it here
+
+    hk, bd, sg = lot(app, "HN-HK", doses=20), lot(app, "HN-BD", doses=20), lot(app, "HCM-SG", doses=20)
+    people = [person(app, name=f"Người {i}") for i in range(9)]
+    doses = ([dose_of_lot(app, p, hk, days_ago=3, site_code="HN-HK") for p in people[:4]]
+             + [dose_of_lot(app, p, bd, days_ago=5, site_code="HN-BD") for p in people[4:7]]
+             + [dose_of_lot(app, p, sg, days_ago=2, site_code="HCM-SG") for p in people[7:]])
+    report(app, people[0], doses[0], serious=True)
+    report(app, people[0], doses[0], serious=False)  # the same dose again: counted once
+    report(app, people[1], doses[1], serious=False)
+    report(app, people[4], doses[4], serious=True)
+    report(app, people[7], doses[7], serious=False)
+    with app.app_context(), db.sessions().begin() as s:
+        stats.refresh_stats(s, FIXED_NOW)
+
+    q = f"?from={(TODAY - timedelta(days=30)).isoformat()}&to={TODAY.isoformat()}"
+    with app.app_context(), db.sessions().begin() as s:
+        hk_id = s.scalar(sa.select(OrgUnit.id).filter_by(code="HN-HK"))
+    hanoi = staff(app, "department_staff", "P01")
+    for who, extra, want in [(hanoi, "", (7, 3, 2)), (hanoi, f"&unit_id={hk_id}", (4, 2, 1)),
+                             (staff(app, "site_staff", "HN-HK"), "", (4, 2, 1)),
+                             (staff(app, "department_staff", "P79"), "", (2, 1, 0))]:
+        body = who.get(f"/stats/dashboard{q}{extra}").json
+        r = body["reactions"]
+        assert body["doses"]["total"] == r["doses"] == want[0], body
+        assert (r["reports"], r["serious"]) == want[1:]
+        assert r["report_rate"] == round(want[1] * 100_000 / want[0], 1)
+        assert r["serious_rate"] == round(want[2] * 100_000 / want[0], 1)
+        csv = who.get(f"/stats/dashboard{q}{extra}&format=csv").text
+        assert f"reactions,,,reports,{want[1]}\n" in csv

@@ -163,6 +163,8 @@ def assert_screen_shows(page, body: dict) -> None:
         assert page.get_by_test_id(f"dash-funnel-{stage}").inner_text() == vi_number(n)
     assert page.get_by_test_id("dash-doses").inner_text() == vi_number(body["doses"]["total"])
     assert page.get_by_test_id("dash-overdue").inner_text() == vi_number(body["overdue"]["total"])
+    assert page.get_by_test_id("dash-reports").inner_text() == vi_decimal(body["reactions"]["report_rate"])
+    assert page.get_by_test_id("dash-serious").inner_text() == vi_decimal(body["reactions"]["serious_rate"])
     rows = page.get_by_test_id("dash-sessions").locator("tbody tr")
     assert rows.count() == len(body["sessions"])
     for i, s in enumerate(body["sessions"]):

@@ -59,6 +59,7 @@ const STYLE = html`<style>
   .dash-funnel .meta{grid-column:1 / -1;font-size:.82rem}
   dl.figures.dash-kpi{grid-template-columns:1fr 1fr;margin:0 0 8px}
   dl.figures.dash-kpi dd{font-size:1.35rem}
+  dl.figures.dash-kpi dd.meta{font-size:.8rem;font-weight:400}
   table.figs td.num{white-space:nowrap}
   .dash-filters .actions{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center}
   .dash-filters .actions a{min-height:44px;display:inline-flex;align-items:center}
@@ -208,16 +209,20 @@ function stock(data, L) {
 }
 
 function reactions(data) {
-  // Reports per 100,000 doses by vaccine, lot, site and week are the safety figures' screen (the
-  // reports live in the document store; reading them here would slow every dashboard load).
+  // Doses with a reaction report per 100,000 doses in this scope and period; by vaccine, lot, site
+  // and week on the safety figures' screen (department staff).
   const r = data.reactions;
   const q = query({from: data.from, to: data.to});
   return html`<section class="section" aria-labelledby="dh-reactions">
     <h2 id="dh-reactions">${t('dash.reactions')}</h2>
-    ${r ? html`<dl class="figures">${Object.entries(r).filter(([, v]) => typeof v === 'number').map(([k, v]) =>
-      html`<div><dt>${k}</dt><dd>${dec(v)}</dd></div>`)}</dl>`
-      : heldRoles(DEPARTMENT).length ? html`<p><a href=${`#/dept/safety?${q}`}>${t('dash.reactions_see')}</a></p>`
-        : html`<p>${t('dash.reactions_department')}</p>`}
+    ${r ? html`<dl class="figures dash-kpi">
+      <div><dt>${t('dash.reactions_reported')}</dt><dd data-testid="dash-reports">${dec(r.report_rate)}</dd>
+        <dd class="meta">${t('dash.reactions_of', {n: num(r.reports), doses: num(r.doses)})}</dd></div>
+      <div><dt>${t('dash.reactions_serious')}</dt><dd data-testid="dash-serious">${dec(r.serious_rate)}</dd>
+        <dd class="meta">${t('dash.reactions_of', {n: num(r.serious), doses: num(r.doses)})}</dd></div>
+    </dl>` : nothing}
+    ${heldRoles(DEPARTMENT).length ? html`<p><a href=${`#/dept/safety?${q}`}>${t('dash.reactions_see')}</a></p>`
+      : html`<p class="hint">${t('dash.reactions_department')}</p>`}
   </section>`;
 }
 
