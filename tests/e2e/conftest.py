@@ -88,10 +88,19 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
-    """The app under `flask run` on a free port, with its own empty instance directory."""
+    """The app under `flask run` on a free port, with its own empty instance directory: shared by
+    the e2e files of one worker, so each makes its own units and people (codes of its own)."""
+    yield from serve(tmp_path_factory.mktemp("instance"))
+
+
+def serve(instance: Path, *setup: list[str]):
+    """Migrate `instance`'s database, run each `flask` command of `setup` (e.g. ["demo", "seed"]),
+    run the app on a free port, yield its Server, stop it. A test file whose data would change what
+    others count (the demo units, many people) runs on one of these of its own."""
     _ensure_pwa_built()
-    instance = tmp_path_factory.mktemp("instance")
     _flask(instance, "db", "upgrade")  # the real migrations, as `make run` does
+    for command in setup:
+        _flask(instance, *command)
     port = _free_port()
     log = open(instance / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],

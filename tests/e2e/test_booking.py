@@ -241,7 +241,7 @@ def test_register_approve_allocate_open_book_move_cancel_and_an_ineligible_child
     shots(citizen, "40-find-near")
     later_text = later.strftime("%d/%m/%Y")
     citizen.locator("li.session", has_text=later_text).get_by_role("link").click()
-    citizen.get_by_role("heading", name=SITE_NAME).wait_for()
+    citizen.get_by_role("heading", name=SITE_NAME, level=1).wait_for()  # the list has h3s by this name
     citizen.get_by_text("✓ Hoàng Thị Mai có thể tiêm mũi 1").wait_for()
     shots(citizen, "41-session")
     citizen.get_by_role("button", name="Đặt lịch cho Hoàng Thị Mai").click()
@@ -266,7 +266,7 @@ def test_register_approve_allocate_open_book_move_cancel_and_an_ineligible_child
     citizen.get_by_role("link", name="Đổi lịch hẹn").click()
     citizen.get_by_role("heading", name="Đổi lịch hẹn", level=1).wait_for()
     citizen.locator("li.session", has_text=tomorrow.strftime("%d/%m/%Y")).get_by_role("link").click()
-    citizen.get_by_role("heading", name=SITE_NAME).wait_for()
+    citizen.get_by_role("heading", name=SITE_NAME, level=1).wait_for()  # the list has h3s by this name
     citizen.get_by_role("radio", name=re.compile("08:30–09:30")).check()
     citizen.get_by_role("button", name="Chuyển lịch hẹn sang khung giờ này").click()
     said(citizen, "Đã đổi lịch hẹn cho Hoàng Thị Mai.")
@@ -293,7 +293,7 @@ def test_register_approve_allocate_open_book_move_cancel_and_an_ineligible_child
     citizen.get_by_text(f"Tại {SITE_NAME}, sớm nhất trước.").wait_for()
     shots(citizen, "46-find-area")
     citizen.locator("li.session", has_text=tomorrow.strftime("%d/%m/%Y")).get_by_role("link").click()
-    citizen.get_by_role("heading", name=SITE_NAME).wait_for()
+    citizen.get_by_role("heading", name=SITE_NAME, level=1).wait_for()  # the list has h3s by this name
     citizen.locator("#elig-warning", has_text="Hoàng Minh Khôi chưa đủ tuổi").wait_for()
     citizen.get_by_role("button", name="Đặt lịch cho Hoàng Minh Khôi").click()  # no time chosen yet
     citizen.locator("#slot-err").wait_for()

@@ -10,16 +10,11 @@ approves it, and it counts. Screens are photographed at 360 px in Vietnamese and
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 from PIL import Image
 
-from .conftest import (PHONE_WIDTH, ROOT, Server, _ensure_pwa_built, _env, _flask, _free_port,
+from .conftest import (PHONE_WIDTH, serve,
                        add_virtual_authenticator)
 from .flows import fill_person, sign_in_with_code
 from .test_booking import open_tool, said, staff_with_passkey
@@ -37,33 +32,10 @@ PFIZER = "Pfizer-BioNTech (Comirnaty)"
 @pytest.fixture(scope="module")
 def records_server(tmp_path_factory):
     """A server of its own with the demo data (units, the COVID-19 catalogue) and two staff members."""
-    _ensure_pwa_built()
-    instance = tmp_path_factory.mktemp("records-instance")
-    _flask(instance, "db", "upgrade")
-    _flask(instance, "demo", "seed")
-    port = _free_port()
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
-                            cwd=ROOT, env=_env(instance, port), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v1/auth/me", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((instance / "server.log").read_text())
-            time.sleep(0.2)
-    srv = Server(url=url, port=port, instance=instance)
-    srv.flask("staff", "add", "--phone", STAFF_A[0], "--role", "site_staff", "--unit", "HN-HK")
-    srv.flask("staff", "add", "--phone", STAFF_B[0], "--role", "department_staff", "--unit", "P01")
-    yield srv
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    for srv in serve(tmp_path_factory.mktemp("records-instance"), ["demo", "seed"]):
+        srv.flask("staff", "add", "--phone", STAFF_A[0], "--role", "site_staff", "--unit", "HN-HK")
+        srv.flask("staff", "add", "--phone", STAFF_B[0], "--role", "department_staff", "--unit", "P01")
+        yield srv
 
 
 @pytest.fixture

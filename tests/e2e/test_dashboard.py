@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT, _env
+from .conftest import ROOT, _env, serve
 from .test_booking import staff_with_passkey
 
 pytestmark = pytest.mark.e2e
@@ -129,6 +129,13 @@ with app.app_context():
     with db.sessions().begin() as s:
         print(refresh_stats(s, now))
 """
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: the demo units (VN, P01, P79, ...) and the hundreds of people seeded here
+    would collide with the units other e2e files add and change the people they count."""
+    yield from serve(tmp_path_factory.mktemp("dash-instance"))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import (PHONE_WIDTH, ROOT, Server, _env, _ensure_pwa_built, _flask, _free_port,
+from .conftest import (PHONE_WIDTH, ROOT, _env, serve,
                        add_virtual_authenticator, write_y4m)
 from .flows import fill_person, shown_qr, sign_in_with_code
 from .test_booking import api_post, said, staff_with_passkey
@@ -34,32 +33,9 @@ CITIZEN = ("0905 400 102", "+84905400102")
 @pytest.fixture(scope="module")
 def site_server(tmp_path_factory):
     """A server of its own with the demo data (units, COVID-19 catalogue, stock at every site)."""
-    _ensure_pwa_built()
-    instance = tmp_path_factory.mktemp("site-instance")
-    _flask(instance, "db", "upgrade")
-    _flask(instance, "demo", "seed")
-    port = _free_port()
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
-                            cwd=ROOT, env=_env(instance, port), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v1/auth/me", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((instance / "server.log").read_text())
-            time.sleep(0.2)
-    srv = Server(url=url, port=port, instance=instance)
-    srv.flask("staff", "add", "--phone", SITE_STAFF[0], "--role", "site_staff", "--unit", "HN-HK")
-    yield srv
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    for srv in serve(tmp_path_factory.mktemp("site-instance"), ["demo", "seed"]):
+        srv.flask("staff", "add", "--phone", SITE_STAFF[0], "--role", "site_staff", "--unit", "HN-HK")
+        yield srv
 
 
 def in_app(server, code: str) -> str:

@@ -6,13 +6,20 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import ROOT, _env
+from tests.e2e.conftest import ROOT, _env, serve
 
 pytestmark = pytest.mark.e2e
 
-# The e2e server's schema comes from the migrations, which do not have the vaccination and
-# statistics tables yet (the lead writes them): create what is missing, seed the catalogue and
-# some doses, and refresh the aggregates, all in the server's own database.
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: the demo units and the 400 people with doses seeded here would collide
+    with the units other e2e files add and change the people they count."""
+    yield from serve(tmp_path_factory.mktemp("stats-instance"))
+
+
+# Seed the demo units and catalogue and some doses, and refresh the aggregates, all in the server's
+# own database (its schema from the migrations).
 SEED = r"""
 import random
 from datetime import date, datetime, time, timedelta, timezone

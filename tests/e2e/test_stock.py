@@ -7,17 +7,12 @@ along the way is shown beside its form. Photographed at 360 px in Vietnamese and
 (test-artifacts/e2e/st*-*.png)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import ROOT, Server, _env, _ensure_pwa_built, _flask, _free_port
+from .conftest import serve
 from .test_booking import open_tool, said, staff_with_passkey
 from .test_site import api_get
 
@@ -35,34 +30,11 @@ TITLE = "Nhập, xuất kho vắc xin"
 def stock_server(tmp_path_factory):
     """A server of its own with the demo data (Hà Nội store P01 → P01-TTYT → site HN-HK, the COVID-19
     catalogue, demo stock), department staff at the store and two site staff at HN-HK."""
-    _ensure_pwa_built()
-    instance = tmp_path_factory.mktemp("stock-instance")
-    _flask(instance, "db", "upgrade")
-    _flask(instance, "demo", "seed")
-    port = _free_port()
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
-                            cwd=ROOT, env=_env(instance, port), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v1/auth/me", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break  # 401: it answers
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((instance / "server.log").read_text())
-            time.sleep(0.2)
-    srv = Server(url=url, port=port, instance=instance)
-    srv.flask("staff", "add", "--phone", DEPT[0], "--role", "department_staff", "--unit", "P01")
-    for phone in (SITE_A, SITE_B):
-        srv.flask("staff", "add", "--phone", phone[0], "--role", "site_staff", "--unit", "HN-HK")
-    yield srv
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    for srv in serve(tmp_path_factory.mktemp("stock-instance"), ["demo", "seed"]):
+        srv.flask("staff", "add", "--phone", DEPT[0], "--role", "department_staff", "--unit", "P01")
+        for phone in (SITE_A, SITE_B):
+            srv.flask("staff", "add", "--phone", phone[0], "--role", "site_staff", "--unit", "HN-HK")
+        yield srv
 
 
 def tab(page, name):

@@ -74,7 +74,9 @@ export function currentPosition({geolocation = globalThis.navigator?.geolocation
     geolocation.getCurrentPosition(
       (pos) => resolve({lat: pos.coords.latitude, lon: pos.coords.longitude}),
       (err) => resolve({error: err?.code === 1 ? 'denied' : err?.code === 3 ? 'timeout' : 'unavailable'}),
-      {enableHighAccuracy: false, timeout, maximumAge: 5 * 60 * 1000});
+      // maximumAge 0: Chromium 150 hands out a cached position (maximumAge > 0) even after the
+      // person has withdrawn the permission; a withdrawal must count at once.
+      {enableHighAccuracy: false, timeout, maximumAge: 0});
   });
 }
 
