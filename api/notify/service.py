@@ -73,7 +73,8 @@ class Preferences:
     time_zone: str = VN_TZ
 
     @classmethod
-    def of(cls, row: NotificationPreference | None) -> "Preferences":
+    def of(cls, row) -> "Preferences":
+        """From a NotificationPreference, or a row with its columns; None: the defaults."""
         if row is None:
             return cls()
         quiet = (row.quiet_start, row.quiet_end) if row.quiet_start is not None else None
@@ -384,9 +385,17 @@ def audience(person_ids) -> sa.CompoundSelect:
     return sa.union(own, guardians)  # UNION, not UNION ALL: a guardian of two hears once
 
 
+_PREFERENCE_COLUMNS = ("push", "sms", "email", "email_address", "email_verified_at", "lang", "quiet_start",
+                       "quiet_end", "time_zone")
+
+
 def _recipient_query(accounts) -> sa.Select:
-    return (sa.select(Account.id, Account.phone, NotificationPreference)
-            .outerjoin(NotificationPreference, NotificationPreference.account_id == Account.id)
+    """Account id, phone, and the preference columns (`pref_of` is NULL when the account has
+    none): columns, not ORM objects, so that it runs on a Core connection too."""
+    pref = NotificationPreference
+    return (sa.select(Account.id, Account.phone, pref.account_id.label("pref_of"),
+                      *[getattr(pref, c) for c in _PREFERENCE_COLUMNS])
+            .outerjoin(pref, pref.account_id == Account.id)
             .where(Account.id.in_(accounts)).order_by(Account.id))
 
 
@@ -419,7 +428,8 @@ def load_recipients(session: so.Session, accounts) -> list[Recipient]:
     return _with_devices(session, session.execute(_recipient_query(accounts)).all())
 
 
-def _with_devices(session: so.Session, found) -> list[Recipient]:
+def _with_devices(session: so.Session, rows) -> list[Recipient]:
+    found = [(r.id, r.phone, r if r.pref_of is not None else None) for r in rows]
     prefs = {a: Preferences.of(pref) for a, _, pref in found}
     devices: dict[str, dict[str, list]] = {}
     wanted = [a for a, p in prefs.items() if p.push]
@@ -496,11 +506,15 @@ def notify(session: so.Session, *, person_id: str, template: str, params: Mappin
     if urgent and not tpl.safety:
         raise ValueError(f"{template} is not a safety template: it cannot pass quiet hours")
     accounts, own_phone = _of_one_person()
-    recipients = _with_devices(session, session.execute(accounts, {"person_id": person_id}).all())
+    # Core on the session's connection (the ORM's statement handling was most of notify()'s CPU on
+    # the dose path); flushed first so that a guardian or account the caller just added is seen.
+    session.flush()
+    conn = session.connection()
+    recipients = _with_devices(session, conn.execute(accounts, {"person_id": person_id}).all())
     if not recipients:
         # Nobody has an account for this person (a walk-in recorded at a site): their own phone.
         if person_phone is _Unknown:
-            row = session.execute(own_phone, {"person_id": person_id}).first()
+            row = conn.execute(own_phone, {"person_id": person_id}).first()
             if row is None:
                 raise ValueError(f"no person {person_id}")
             person_phone = row.phone
