@@ -75,8 +75,8 @@ class SqlDocumentStore:
     def _where(self, collection: str, where: Filter | None):
         clauses = [Document.collection == collection]
         for key, value in _check_filter(where).items():
-            if key == "_id":
-                column = Document.id
+            if key in ("_id", "_created"):  # the id, and the time of the insert (indexed)
+                column = Document.id if key == "_id" else Document.created_at
                 if isinstance(value, dict):
                     clauses += [self._op(column, op, v) for op, v in value.items()]
                 else:

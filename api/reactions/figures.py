@@ -80,9 +80,12 @@ def dose_counts(session: so.Session, principal: Principal, *, date_from: date, d
 
 
 def _reports_where(date_from: date, date_to: date, sites: list[str] | None, product_code: str | None = None) -> dict:
-    """The reports whose dose was given in the period, at one of `sites` (None: anywhere)."""
+    """The reports whose dose was given in the period, at one of `sites` (None: anywhere).
+    A report is made after its dose: only those made since the period began are read (the store's
+    index on the time of insert), not every report ever made."""
     where: dict = {"administered_at": {"$gte": iso(local_day_start(date_from)),
-                                       "$lt": iso(local_day_start(date_to + timedelta(days=1)))}}
+                                       "$lt": iso(local_day_start(date_to + timedelta(days=1)))},
+                   "_created": {"$gte": local_day_start(date_from)}}
     if sites is not None:
         where["site_id"] = {"$in": sites or ["-"]}
     if product_code:

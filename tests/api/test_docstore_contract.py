@@ -74,6 +74,19 @@ def test_equality_dotted_and_operator_filters(store):
     assert store.count("reaction_reports") == 3
 
 
+def test_the_time_of_insert_filters(store):
+    """`_created` is when the document was inserted: what bounds a scan by an index (the SQL
+    table's (collection, created_at), a Mongo field)."""
+    from datetime import timedelta
+
+    store.insert("reaction_reports", {"_id": "old", "n": 1}, now=FIXED_NOW - timedelta(days=40))
+    store.insert("reaction_reports", {"_id": "new", "n": 1}, now=FIXED_NOW)
+    assert [d["_id"] for d in store.find("reaction_reports", {"_created": {"$gte": FIXED_NOW - timedelta(days=30)}})] \
+        == ["new"]
+    assert store.count("reaction_reports", {"_created": {"$lt": FIXED_NOW - timedelta(days=30)}, "n": 1}) == 1
+    assert store.get("reaction_reports", "new") == {"_id": "new", "n": 1}  # not part of the document
+
+
 def test_sort_and_limit(store):
     fill(store)
     docs = store.find("reaction_reports", sort="onset", descending=True, limit=2)
