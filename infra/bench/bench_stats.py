@@ -30,6 +30,7 @@ The stock balances are not reconciled with the generated ledger (the dashboard r
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import tempfile
@@ -290,6 +291,8 @@ def main() -> None:
     ap.add_argument("--sites-per-province", type=int, default=3)
     ap.add_argument("--server", default="postgresql://postgres@127.0.0.1:54329/postgres")
     ap.add_argument("--keep", action="store_true", help="do not drop the database")
+    ap.add_argument("--reuse", metavar="DATABASE", help="only time the requests, on a database an earlier --keep run "
+                                                       "left (no generation, no new doses; it is kept)")
     ap.add_argument("--verbose", action="store_true", help="time each generator statement and refresh phase")
     args = ap.parse_args()
     if args.verbose:
@@ -301,54 +304,60 @@ def main() -> None:
         stats_log.addHandler(handler)
         stats_log.setLevel(logging.DEBUG)
         stats_log.propagate = False
-    name = f"bench_stats_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or f"bench_stats_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = args.server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    print(f"database {name}: {args.doses:,} doses over {args.days} days, {args.sites_per_province} sites per province")
+    print(f"database {name} (reused: only the requests are timed)" if args.reuse else
+          f"database {name}: {args.doses:,} doses over {args.days} days, {args.sites_per_province} sites per province")
     try:
         app = create_app(Settings(environment="test", instance_path=Path(tempfile.mkdtemp()), database_url=url,
                                   secret_key="bench-" + "x" * 40, demo_data=False))
         app.extensions["ssk_clock"] = lambda: NOW
         with app.app_context():
-            db.create_all()
-            from api.demo import seed_demo
+            if not args.reuse:
+                db.create_all()
+                from api.demo import seed_demo
 
-            with db.sessions().begin() as s:
-                seed_demo(s, now=NOW)
-                sites = setup_units(s, args.sites_per_province)
-            t = time.perf_counter()
-            with db.engine.begin() as conn:
-                # a bulk load: no foreign-key checks or triggers (the data is consistent by construction),
-                # secondary indexes built afterwards
-                run(conn, "SET LOCAL session_replication_role = replica")
-                run(conn, "SET LOCAL maintenance_work_mem = '1GB'")
-                indexes = drop_indexes(conn, TABLES)
-                setup_stock_and_sessions(conn, sites, args.days)
-                people = generate(conn, args.doses, offset=0, days=args.days, sites=sites, recorded=None)
-                for ddl in indexes:
-                    run(conn, ddl)
-            analyze(db.engine, TABLES)
-            with db.engine.connect() as conn:
-                sizes = ", ".join(f"{t} {conn.exec_driver_sql(f'SELECT count(*) FROM {t}').scalar():,}" for t in TABLES)
-            print(f"generated in {time.perf_counter() - t:.1f} s ({len(sites)} sites): {sizes}")
-            if args.verbose:
-                for what, s in STEPS:
-                    print(f"  {s:7.1f} s  {what}")
-            t = time.perf_counter()
-            with db.sessions().begin() as s:
-                n = refresh_stats(s, NOW)
-            print(f"first refresh (full build): {n:,} records in {time.perf_counter() - t:.1f} s")
-            analyze(db.engine, ("stat_dose_daily", "stat_unit_daily", "stat_person", "stat_due", "stat_coverage",
-                                "stat_dose_seen", "stat_registration", "stat_funnel_daily"))
-            with db.engine.connect() as conn:
-                cells = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
-                         for t in ("stat_dose_daily", "stat_funnel_daily", "stat_due")}
-            print("aggregate cells: " + ", ".join(f"{k} {v:,}" for k, v in cells.items()))
-            site_code = "HN-HK"
+                with db.sessions().begin() as s:
+                    seed_demo(s, now=NOW)
+                    sites = setup_units(s, args.sites_per_province)
+                t = time.perf_counter()
+                with db.engine.begin() as conn:
+                    # a bulk load: no foreign-key checks or triggers (the data is consistent by construction),
+                    # secondary indexes built afterwards
+                    run(conn, "SET LOCAL session_replication_role = replica")
+                    run(conn, "SET LOCAL maintenance_work_mem = '1GB'")
+                    indexes = drop_indexes(conn, TABLES)
+                    setup_stock_and_sessions(conn, sites, args.days)
+                    people = generate(conn, args.doses, offset=0, days=args.days, sites=sites, recorded=None)
+                    for ddl in indexes:
+                        run(conn, ddl)
+                analyze(db.engine, TABLES)
+                with db.engine.connect() as conn:
+                    sizes = ", ".join(f"{t} {conn.exec_driver_sql(f'SELECT count(*) FROM {t}').scalar():,}" for t in TABLES)
+                print(f"generated in {time.perf_counter() - t:.1f} s ({len(sites)} sites): {sizes}")
+                if args.verbose:
+                    for what, s in STEPS:
+                        print(f"  {s:7.1f} s  {what}")
+                t = time.perf_counter()
+                with db.sessions().begin() as s:
+                    n = refresh_stats(s, NOW)
+                print(f"first refresh (full build): {n:,} records in {time.perf_counter() - t:.1f} s")
+                analyze(db.engine, ("stat_dose_daily", "stat_unit_daily", "stat_person", "stat_due", "stat_coverage",
+                                    "stat_dose_seen", "stat_registration", "stat_funnel_daily"))
+                with db.engine.connect() as conn:
+                    cells = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                             for t in ("stat_dose_daily", "stat_funnel_daily", "stat_due")}
+                print("aggregate cells: " + ", ".join(f"{k} {v:,}" for k, v in cells.items()))
 
-        public = app.test_client()
+        # As each gunicorn worker does once the app is loaded (infra/gunicorn.conf.py): what exists
+        # now lives as long as the process, and a full collection no longer walks it.
+        gc.collect()
+        gc.freeze()
+        public, site_code = app.test_client(), "HN-HK"
         nat = staff_client(app, "national_admin", "VN")
         dept = staff_client(app, "department_staff", "P01")
         site = staff_client(app, "site_staff", site_code)
@@ -375,6 +384,8 @@ def main() -> None:
                   f"  (aim < {aim} ms)")
 
         with app.app_context():
+            if args.reuse:
+                return
             later = NOW + timedelta(minutes=5)
             t = time.perf_counter()
             with db.engine.begin() as conn:
@@ -394,7 +405,7 @@ def main() -> None:
                 print(f"refresh {after} min later, nothing new: {n:,} records in {time.perf_counter() - t:.2f} s")
             db.engine.dispose()
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             with admin.connect() as c:
                 c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
