@@ -57,7 +57,10 @@ bench: build
 	$(BIN)/python infra/bench/bench_booking.py
 	$(BIN)/python infra/bench/bench_doses.py
 	$(BIN)/python infra/bench/bench_notifications.py
-	$(BIN)/python infra/bench/bench_stats.py --doses 1000000
+	$(BIN)/python infra/bench/bench_stats.py --doses 1000000 --server $$(infra/testdb.sh start)
+
+bench-stats: build
+	$(BIN)/python infra/bench/bench_stats.py --server $$(infra/testdb.sh start) $(ARGS)
 
 bench-%: build
 	$(BIN)/python infra/bench/bench_$*.py
