@@ -65,7 +65,7 @@ def constant(value, type_=None) -> sa.ColumnElement:
         return sa.true() if value else sa.false()
     if isinstance(value, int):
         return sa.literal_column(str(value), type_ or sa.Integer())
-    if isinstance(value, str) and all(c.isalnum() or c in " ._-" for c in value):
+    if isinstance(value, str) and all(c.isalnum() or c in " ._-," for c in value):
         return sa.literal_column(f"'{value}'", type_ or sa.String())
     raise ValueError(f"not a constant to write into SQL: {value!r}")
 

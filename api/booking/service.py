@@ -32,7 +32,7 @@ from api.catalog import rules as engine
 from api.catalog import service as catalog
 from api.catalog.models import OrgUnit, VaccineProduct
 from api.catalog.problems import UnitOutOfScope
-from api.db import Base, new_id, one_of
+from api.db import Base, constant, new_id, one_of
 from api.people import service as people
 from api.people.models import Guardianship, Person
 from api.places import service as places
@@ -562,7 +562,7 @@ def _history_expr(person_id):
                              + sa.cast(r.c.administered_on, sa.String)).label("item")).where(
             r.c.person_id == person_id, one_of(r.c.status, COUNTED_DOSES))
         items = sa.union_all(attended, records).subquery()
-    return sa.select(sa.func.aggregate_strings(items.c.item, sa.literal_column("','"))).scalar_subquery()
+    return sa.select(sa.func.aggregate_strings(items.c.item, constant(","))).scalar_subquery()
 
 
 _HISTORY = None

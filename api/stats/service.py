@@ -33,11 +33,11 @@ from api.booking.models import Booking, Registration, RegistrationEvent, Slot, V
 from api.catalog import rules as engine
 from api.catalog import service as catalog
 from api.catalog.models import OrgUnit, VaccineProduct
+from api.db import one_of
 from api.people.models import Person
 from api.places import service as places
-from api.reactions import figures as reaction_figures
-from api.db import one_of
 from api.problems import ValidationFailed
+from api.reactions import figures as reaction_figures
 from api.stats.problems import StatsOutOfScope
 from api.stats.models import (KINDS, UNKNOWN_PROVINCE, StatCoverage, StatDoseDaily, StatDoseSeen, StatDue,
                               StatFunnelDaily, StatLotDaily, StatPerson, StatRegistration,
@@ -448,16 +448,22 @@ def _drop_unchanged(session: so.Session, new: sa.Table, stored: sa.Table, ids: s
     _analyze(session, new)
 
 
+def _signed(flag, sign: int):
+    """`sign` where the flag is true, else 0: one row's share of a cell, added or taken out."""
+    return sa.case((flag == sa.true(), sign), else_=0)
+
+
+PERSON_COLUMNS = ["province_code", "primary_complete", "booster", "last_unit_id", "next_product", "next_due_by",
+                  "person_version"]
+
+
 def _store_people(session: so.Session) -> None:
-    _drop_unchanged(session, new_people_t, person_stat_t, people_t, "person_id",
-                    ["province_code", "primary_complete", "booster", "last_unit_id", "next_product", "next_due_by",
-                     "person_version"])
+    _drop_unchanged(session, new_people_t, person_stat_t, people_t, "person_id", PERSON_COLUMNS)
     n, ps = new_people_t.c, person_stat_t.c
     old = person_stat_t.join(people_t, people_t.c.person_id == ps.person_id)
-    one = lambda flag, sign: sa.case((flag == sa.true(), sign), else_=0)  # noqa: E731
     _move(session, coverage_t, ("province_code",), ("at_least_one", "primary_complete", "booster"),
-          sa.select(n.province_code, sa.literal(1), one(n.primary_complete, 1), one(n.booster, 1)),
-          sa.select(ps.province_code, sa.literal(-1), one(ps.primary_complete, -1), one(ps.booster, -1))
+          sa.select(n.province_code, sa.literal(1), _signed(n.primary_complete, 1), _signed(n.booster, 1)),
+          sa.select(ps.province_code, sa.literal(-1), _signed(ps.primary_complete, -1), _signed(ps.booster, -1))
           .select_from(old).where(ps.has_dose == sa.true()))
     _move(session, due_t, ("province_code", "next_product", "next_due_by"), ("count",),
           sa.select(n.province_code, n.next_product, n.next_due_by, sa.literal(1)).where(n.next_due_by.isnot(None)),
@@ -466,13 +472,11 @@ def _store_people(session: so.Session) -> None:
     # people with no counted dose left: driven from the (small) temporary tables, through the key
     gone = sa.select(people_t.c.person_id).where(~sa.exists().where(n.person_id == people_t.c.person_id))
     session.execute(sa.delete(person_stat_t).where(ps.person_id.in_(gone)))
-    keep = ["province_code", "primary_complete", "booster", "last_unit_id", "next_product", "next_due_by",
-            "person_version"]
     ins = _insert(session, person_stat_t).from_select(
-        ["person_id", "has_dose", *keep],
-        sa.select(n.person_id, sa.true(), *[n[k] for k in keep]).where(n.person_id.isnot(None)))
+        ["person_id", "has_dose", *PERSON_COLUMNS],
+        sa.select(n.person_id, sa.true(), *[n[k] for k in PERSON_COLUMNS]).where(n.person_id.isnot(None)))
     session.execute(ins.on_conflict_do_update(index_elements=["person_id"],
-                                              set_={k: ins.excluded[k] for k in ["has_dose", *keep]}))
+                                              set_={k: ins.excluded[k] for k in ["has_dose", *PERSON_COLUMNS]}))
 
 
 # ---------------------------------------------------------------- registrations: the funnel
@@ -546,10 +550,9 @@ def _store_registrations(session: so.Session, cols: list[str]) -> None:
     _drop_unchanged(session, new_regs_t, funnel_reg_t, regs_t, "registration_id",
                     ["day", "province_code", "unit_id", *stages])
     n, sr = new_regs_t.c, funnel_reg_t.c
-    one = lambda flag, sign: sa.case((flag == sa.true(), sign), else_=0)  # noqa: E731
     _move(session, funnel_t, ("day", "province_code", "unit_id"), ("registered", *stages),
-          sa.select(n.day, n.province_code, n.unit_id, sa.literal(1), *[one(n[k], 1) for k in stages]),
-          sa.select(sr.day, sr.province_code, sr.unit_id, sa.literal(-1), *[one(sr[k], -1) for k in stages])
+          sa.select(n.day, n.province_code, n.unit_id, sa.literal(1), *[_signed(n[k], 1) for k in stages]),
+          sa.select(sr.day, sr.province_code, sr.unit_id, sa.literal(-1), *[_signed(sr[k], -1) for k in stages])
           .join(regs_t, regs_t.c.registration_id == sr.registration_id))
     ins = _insert(session, funnel_reg_t).from_select(cols, sa.select(*[n[c] for c in cols]).where(
         n.registration_id.isnot(None)))
@@ -609,7 +612,6 @@ def public_stats(session: so.Session, *, since: date, until: date, threshold: in
 
 
 def _public_stats(session: so.Session, *, since: date, until: date, threshold: int, at: datetime | None) -> dict:
-    kinds = ("first", "primary_complete", "booster", "other")
     days: dict[date, Counter] = {}
     by_product: Counter = Counter()
     # one pass over the cells: per day and kind, and per product (the provinces summed in SQL)
@@ -623,7 +625,7 @@ def _public_stats(session: so.Session, *, since: date, until: date, threshold: i
     d = since
     while d <= until:
         raw = days.get(d, Counter())
-        cells = {k: suppress(raw[k], threshold) for k in kinds}
+        cells = {k: suppress(raw[k], threshold) for k in KINDS}
         total = sum(raw.values())
         per_day.append({"day": d.isoformat(), **cells, "total": suppress(total, threshold),
                         "suppressed": any(v is None for v in cells.values()) or suppress(total, threshold) is None})
@@ -756,14 +758,14 @@ def dashboard(session: so.Session, scope: Scope, *, since: date, until: date, no
         return (sa.select(sa.func.count()).select_from(bk)
                 .where(bk.c.session_id == picked.c.id, one_of(bk.c.status, statuses)).scalar_subquery())
 
-    picked = session.execute(sa.select(
+    rows = session.execute(sa.select(
         picked, sa.select(sa.func.sum(sl.c.capacity)).where(sl.c.session_id == picked.c.id)
         .scalar_subquery().label("seats"),
         bookings(*IN_SEATS).label("taken"), bookings("attended").label("attended"),
         bookings("missed").label("missed"))
         .order_by(picked.c.day.desc(), picked.c.site_name, picked.c.id)).all()
     sessions = []
-    for r in picked:
+    for r in rows:
         cap, taken, attended, missed = int(r.seats or 0), int(r.taken), int(r.attended), int(r.missed)
         sessions.append({"session_id": r.id, "day": r.day.isoformat(), "site_id": r.site_id, "site_name": r.site_name,
                          "status": r.status, "capacity": cap, "booked": taken, "attended": attended,

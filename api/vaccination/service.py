@@ -84,7 +84,7 @@ def history_expr(person_id):
     """A person's counted doses as 'product:number:YYYY-MM-DD,…' in one scalar subquery."""
     d = dose_t.alias("h")
     text = d.c.product_code + ":" + sa.cast(d.c.dose_number, sa.String) + ":" + sa.cast(d.c.administered_on, sa.String)
-    return (sa.select(sa.func.aggregate_strings(text, sa.literal_column("','"))).where(
+    return (sa.select(sa.func.aggregate_strings(text, constant(","))).where(
         d.c.person_id == person_id, one_of(d.c.status, COUNTED))
             .scalar_subquery())
 
@@ -498,13 +498,14 @@ _CLAIM = functools.cache(lambda: sa.update(visit_t).where(
     status="observing", dose_record_id=sa.bindparam("p_dose"), administered_at=sa.bindparam("p_at"),
     observe_until=sa.bindparam("p_until"), updated_at=sa.bindparam("p_now")))
 _INSERT_DOSE = functools.cache(lambda: sa.insert(dose_t))
-_LEDGER = functools.cache(lambda: sa.insert(stock_service.movement_t).values(
-    kind="administer", quantity=-1, reason="", transfer_id=None, adjustment_id=None, approved_by=None))
+# What the ledger and audit rows of every dose recorded at a site have in common.
+_ADMINISTER = dict(kind="administer", quantity=-1, reason="", transfer_id=None, adjustment_id=None, approved_by=None)
+_DOSE_AUDIT = dict(action="dose.record", reason="", request_id="")
+_LEDGER = functools.cache(lambda: sa.insert(stock_service.movement_t).values(**_ADMINISTER))
 _ATTEND = functools.cache(lambda: sa.update(booking_t).where(
     booking_t.c.id == sa.bindparam("p_booking"), one_of(booking_t.c.status, ACTIVE_BOOKING)).values(
     status="attended", ended_at=sa.bindparam("p_now"), updated_at=sa.bindparam("p_now")))
-_AUDIT = functools.cache(lambda: sa.insert(AuditEvent.__table__).values(
-    action="dose.record", reason="", request_id=""))
+_AUDIT = functools.cache(lambda: sa.insert(AuditEvent.__table__).values(**_DOSE_AUDIT))
 _TAKE_ONE = functools.cache(lambda: sa.update(balance_t).where(
     balance_t.c.unit_id == sa.bindparam("p_unit"), balance_t.c.lot_id == sa.bindparam("p_lot"),
     balance_t.c.balance >= 1).values(balance=balance_t.c.balance - 1, updated_at=sa.bindparam("p_now")))
@@ -540,22 +541,23 @@ def _record_in_one() -> sa.Select:
     dose = _insert_from(dose_t, claim, _DOSE_COLUMNS, _SITE_DOSE).returning(
         dose_t.c.id, dose_t.c.person_id, dose_t.c.unit_id, dose_t.c.lot_id, dose_t.c.recorded_by,
         dose_t.c.created_at).cte("dose")
-    m = stock_service.movement_t
-    ledger = sa.insert(m).from_select(
-        ["id", "at", "unit_id", "lot_id", "dose_record_id", "actor_account_id", "kind", "quantity", "reason",
-         "transfer_id", "adjustment_id", "approved_by"],
-        sa.select(sa.bindparam("l_id", type_=m.c.id.type), dose.c.created_at, dose.c.unit_id, dose.c.lot_id,
-                  dose.c.id, dose.c.recorded_by, constant("administer"), constant(-1), constant(""),
-                  *[constant(None, m.c[k].type) for k in ("transfer_id", "adjustment_id", "approved_by")]
-                  ).select_from(dose)
-    ).returning(m.c.id).cte("ledger")
-    audit_t = AuditEvent.__table__
-    audit = sa.insert(audit_t).from_select(
-        ["id", "at", "actor_account_id", "action", "person_id", "unit_id", "reason", "request_id", "details"],
-        sa.select(sa.bindparam("p_audit_id", type_=audit_t.c.id.type), dose.c.created_at, dose.c.recorded_by,
-                  constant("dose.record"), dose.c.person_id, dose.c.unit_id, constant(""), constant(""),
-                  sa.bindparam("p_audit_details", type_=audit_t.c.details.type)).select_from(dose)
-    ).returning(audit_t.c.id).cte("audit")
+    m, audit_t = stock_service.movement_t, AuditEvent.__table__
+
+    def from_dose(table, bound: str, columns: dict, constants: dict):
+        """INSERT INTO table SELECT :bound (its id), the dose row's columns, the constants FROM dose."""
+        return sa.insert(table).from_select(
+            ["id", *columns, *constants],
+            sa.select(sa.bindparam(bound, type_=table.c.id.type), *columns.values(),
+                      *[constant(v, table.c[k].type) for k, v in constants.items()]).select_from(dose)
+        ).returning(table.c.id)
+
+    ledger = from_dose(m, "l_id", {"at": dose.c.created_at, "unit_id": dose.c.unit_id, "lot_id": dose.c.lot_id,
+                                   "dose_record_id": dose.c.id, "actor_account_id": dose.c.recorded_by},
+                       _ADMINISTER).cte("ledger")
+    details = sa.bindparam("p_audit_details", type_=audit_t.c.details.type)
+    audit = from_dose(audit_t, "p_audit_id", {"at": dose.c.created_at, "actor_account_id": dose.c.recorded_by,
+                                              "person_id": dose.c.person_id, "unit_id": dose.c.unit_id,
+                                              "details": details}, _DOSE_AUDIT).cte("audit")
     done = sa.exists(sa.select(dose.c.id))
     attend = (_ATTEND().where(done).returning(booking_t.c.id)).cte("attend")
     stock = (_TAKE_ONE().where(done).returning(balance_t.c.lot_id)).cte("stock")

@@ -24,6 +24,12 @@ export function formatDate(ymd, lang = 'vi') {
   }).format(d);
 }
 
+/** A number as the reader writes it (vi 1.234,5 · en 1,234.5); `options` are Intl.NumberFormat's.
+ * Nothing (null, undefined) is 0. */
+export function formatNumber(x, lang = 'vi', options = {}) {
+  return new Intl.NumberFormat(locales[lang] ?? locales.vi, options).format(x ?? 0);
+}
+
 /** The chip ID card writes dates as DDMMYYYY; forms and the API use YYYY-MM-DD. */
 export function ddmmyyyyToIso(s) {
   const m = /^(\d{2})(\d{2})(\d{4})$/.exec(s ?? '');

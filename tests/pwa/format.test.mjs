@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {formatDateTime, formatDate, ddmmyyyyToIso} from '../../pwa/src/format.js';
+import {formatDateTime, formatDate, ddmmyyyyToIso, formatNumber} from '../../pwa/src/format.js';
 
 test('instants are shown in Hà Nội time, whatever the device zone', () => {
   // 17:30 UTC is 00:30 the next day in Asia/Ho_Chi_Minh (UTC+7)
@@ -23,4 +23,12 @@ test('the chip card date form becomes ISO', () => {
 test('missing values show as nothing', () => {
   assert.equal(formatDateTime(null), '');
   assert.equal(formatDate(undefined), '');
+});
+
+test('numbers are written as each language writes them; nothing is 0', () => {
+  assert.equal(formatNumber(1234567, 'vi'), '1.234.567');
+  assert.equal(formatNumber(1234567, 'en'), '1,234,567');
+  assert.equal(formatNumber(2.5, 'vi', {minimumFractionDigits: 1, maximumFractionDigits: 1}), '2,5');
+  assert.equal(formatNumber(2, 'en', {minimumFractionDigits: 1}), '2.0');
+  assert.equal(formatNumber(null, 'en'), '0');
 });

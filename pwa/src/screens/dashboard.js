@@ -5,7 +5,7 @@
 import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
 import {api} from '../api.js';
-import {formatDate, formatDateTime} from '../format.js';
+import {formatDate, formatDateTime, formatNumber} from '../format.js';
 import {formValues} from '../ui.js';
 import {busyButton, problemText} from './common.js';
 import {DEPARTMENT, SITE, heldRoles, staffGate, loadUnits, unitOption} from './staff-common.js';
@@ -14,10 +14,9 @@ import {staffRoles} from '../state.js';
 const TITLE = 'dash.title';
 const FUNNEL = ['registered', 'approved', 'allocated', 'booked', 'vaccinated'];
 
-const locale = () => (lang() === 'en' ? 'en-GB' : 'vi-VN');
-const num = (x) => new Intl.NumberFormat(locale()).format(x ?? 0);
+const num = (x) => formatNumber(x, lang());
 const dec = (x) => (x === null || x === undefined ? '—'
-  : new Intl.NumberFormat(locale(), {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(x));
+  : formatNumber(x, lang(), {minimumFractionDigits: 1, maximumFractionDigits: 1}));
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
 
 function query(f) {

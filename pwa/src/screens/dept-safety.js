@@ -4,6 +4,7 @@
 import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
 import {api} from '../api.js';
+import {formatNumber} from '../format.js';
 import {Intent} from '../intent.js';
 import {field, textarea, checkbox, formValues, focusFirstError, formError, localMsg} from '../ui.js';
 import {busyButton, problemText} from './common.js';
@@ -97,9 +98,8 @@ function filtersForm(ctx) {
   </form>`;
 }
 
-const rate = (x) => (x === null || x === undefined ? '—'
-  : new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'vi-VN', {maximumFractionDigits: 1}).format(x));
-const num = (x) => new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'vi-VN').format(x ?? 0);
+const rate = (x) => (x === null || x === undefined ? '—' : formatNumber(x, lang(), {maximumFractionDigits: 1}));
+const num = (x) => formatNumber(x, lang());
 
 function table(ctx, group, rows) {
   const id = `st-${group}`;

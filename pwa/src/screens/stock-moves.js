@@ -7,7 +7,7 @@ import {html, nothing} from 'lit-html';
 import {t, lang} from '../i18n/index.js';
 import {api} from '../api.js';
 import {Intent} from '../intent.js';
-import {formatDate, formatDateTime} from '../format.js';
+import {formatDate, formatDateTime, formatNumber} from '../format.js';
 import {field, textarea, select, radios, formValues, formError, focusFirstError, localMsg} from '../ui.js';
 import {busyButton, problemText, state} from './common.js';
 import {SITE, DEPARTMENT, staffGate, activeRoles, loadUnits, kindLabel, productName} from './staff-common.js';
@@ -136,7 +136,7 @@ function tabNav(ctx, here) {
 
 // ---- shared pieces ------------------------------------------------------------------------------
 
-const nf = (n) => new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'vi-VN').format(n ?? 0);
+const nf = (n) => formatNumber(n, lang());
 const signed = (n) => (n > 0 ? `+${nf(n)}` : n < 0 ? `−${nf(-n)}` : '0');
 
 /** A whole number typed by a person; anything else goes to the server as typed, so it says why. */
